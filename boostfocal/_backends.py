@@ -1,0 +1,70 @@
+"""Bind the formulas in ``_math`` to an array backend.
+
+``_math`` is written against six primitives (exp, log1p, absolute, maximum, where, power). Binding
+them gives three executions of the same source:
+
+* ``numpy``: primitives are numpy ufuncs; each line is an array pass (reference, always available).
+* ``numba``: primitives are scalar math; the functions are compiled and called per element inside
+  one parallel loop, so each row is read once and written once (the fast CPU path).
+* ``cupy``: primitives are CuPy ufuncs on device arrays (the GPU path, imported only when used).
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import types
+
+import numpy as np
+
+from . import _math
+
+_FUNCS = ("core", "loss", "branch_gradients", "eta", "posterior", "gradient_hessian")
+
+
+def bind(primitives, wrap=lambda f: f):
+    """A namespace holding every ``_math`` function rebound to ``primitives``."""
+    ns = dict(vars(_math))
+    ns.update(primitives)
+    for name in _FUNCS:
+        f = getattr(_math, name)
+        ns[name] = wrap(types.FunctionType(f.__code__, ns, name, f.__defaults__, f.__closure__))
+    return types.SimpleNamespace(**{name: ns[name] for name in _FUNCS})
+
+
+def _array_power(x, log_x, g):
+    """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
+    return x**g if g in (0.0, 1.0, 2.0, 3.0) else np.exp(g * log_x)
+
+
+NUMPY = bind(
+    dict(exp=np.exp, log1p=np.log1p, absolute=np.abs, maximum=np.maximum, where=np.where,
+         power=_array_power)
+)
+
+
+def _load_numba():
+    """Compiled kernels (``_numba_kernels``), or None if numba is missing or BOOSTFOCAL_NUMBA=0."""
+    if os.environ.get("BOOSTFOCAL_NUMBA", "1") == "0":
+        return None
+    try:
+        from . import _numba_kernels
+    except ImportError:  # pragma: no cover - numba is a declared dependency
+        return None
+    return _numba_kernels
+
+
+_numba = None
+_numba_loaded = False
+# numba's default threading layer must not be entered by two threads at once.
+NUMBA_LOCK = threading.Lock()
+
+
+def numba_kernels():
+    global _numba, _numba_loaded
+    if not _numba_loaded:
+        with NUMBA_LOCK:
+            if not _numba_loaded:
+                _numba = _load_numba()
+                _numba_loaded = True
+    return _numba

@@ -1,0 +1,212 @@
+"""``FocalLoss``: the one object every booster adapter and estimator calls."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _math
+from . import _validation as check
+from ._backends import NUMBA_LOCK, NUMPY, numba_kernels
+
+_MODES = {"exact": _math.EXACT, "expected": _math.EXPECTED, "clipped": _math.CLIPPED}
+_PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
+
+
+class FocalLoss:
+    r"""Binary focal loss on the raw score (logit) z, with analytic gradient and hessian.
+
+    With p = sigmoid(z), q = 1 - p and branch weights a (positives) and b (negatives)::
+
+        L(y, z) = w * [ y * (-a q^gamma log p) + (1 - y) * (-b p^gamma log q) ]
+
+    Parameters
+    ----------
+    gamma : float >= 0, default 2.0
+        Focusing parameter. 0 gives (weighted) log-loss.
+    alpha : float in [0, 1] or None
+        Class balancing as in Lin et al. and Keras ``apply_class_balancing``: a = alpha, b = 1 - alpha.
+    pos_weight : float > 0 or None
+        Positive-class weight as in the ``focal-loss`` package: a = pos_weight, b = 1.
+        ``alpha`` and ``pos_weight`` are exclusive; with neither, a = b = 1.
+    label_smoothing : float in [0, 1)
+        Labels become y (1 - eps) + eps / 2 (Keras and ``focal-loss`` semantics). ``posterior``
+        undoes it.
+    hessian : {"expected", "exact", "clipped"}, default "expected"
+        "exact" is the true second derivative y H1 + (1 - y) H0, which is negative for confidently
+        wrong rows (gamma = 2, y = 1: p < 0.0578) and makes Newton boosters take wild steps.
+        "expected" (Fisher scoring) averages the two branches with the posterior eta(z) that the
+        score implies: eta H1 + (1 - eta) H0 > 0 everywhere; it equals the exact hessian when
+        gamma = 0. "clipped" is max(exact, min_hessian). The default is "expected" until the
+        real-data study settles it.
+    min_hessian : float >= 0, default 1e-12
+        Floor applied per row (before the sample weight) in the "expected" and "clipped" modes.
+
+    Every output is finite for every finite z, in float32 or float64 input; results are float64.
+    The formulas and their derivation are in ``boostfocal._math``.
+    """
+
+    __slots__ = _PARAMS + ("a", "b", "_mode")
+
+    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
+                 hessian="expected", min_hessian=1e-12):
+        gamma = check.real("gamma", gamma, low=0.0)
+        alpha = check.real("alpha", alpha, low=0.0, high=1.0, allow_none=True)
+        pos_weight = check.real("pos_weight", pos_weight, low=0.0, low_open=True, allow_none=True)
+        if alpha is not None and pos_weight is not None:
+            raise ValueError("give alpha (Keras / Lin et al. balancing) or pos_weight (focal-loss "
+                             "package), not both")
+        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
+                                     high_open=True)
+        hessian = check.choice("hessian", hessian, tuple(_MODES))
+        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
+        if alpha is not None:
+            a, b = alpha, 1.0 - alpha
+        elif pos_weight is not None:
+            a, b = pos_weight, 1.0
+        else:
+            a, b = 1.0, 1.0
+        for name, value in zip(_PARAMS + ("a", "b", "_mode"),
+                               (gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian,
+                                a, b, _MODES[hessian])):
+            object.__setattr__(self, name, value)
+
+    # -- value-object behaviour: immutable, comparable, hashable, picklable, readable ----------
+    def __setattr__(self, name, value):
+        raise AttributeError(f"FocalLoss is immutable; use replace({name}=...) for a new one")
+
+    def get_params(self):
+        """The constructor arguments, as a dict."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def replace(self, **changes):
+        """A copy with some parameters changed."""
+        return type(self)(**{**self.get_params(), **changes})
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, name) for name in _PARAMS)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.get_params() == self.get_params()
+
+    def __hash__(self):
+        return hash(tuple(self.get_params().items()))
+
+    def __repr__(self):
+        defaults = FocalLoss.__init__.__defaults__
+        shown = [f"{k}={v!r}" for (k, v), d in zip(self.get_params().items(), defaults) if v != d
+                 or k == "gamma"]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    # -- the loss -----------------------------------------------------------------------------
+    def loss(self, y_true, raw_score, sample_weight=None):
+        """Per-row loss L(y, z), weighted by ``sample_weight`` (float64, shape (n,))."""
+        z = check.raw_score(raw_score)
+        y, w = check.target(y_true, sample_weight, z.shape[0])
+        k = numba_kernels()
+        if k is None:
+            out = NUMPY.loss(z.astype(np.float64), self._smooth(y), self.a, self.b, self.gamma)
+            return out if w is None else out * w
+        out = np.empty(z.shape[0])
+        with NUMBA_LOCK:
+            k.loss(z, y, w, self.label_smoothing, self.a, self.b, self.gamma, out)
+        return out
+
+    def mean_loss(self, y_true, raw_score, sample_weight=None):
+        """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
+        per_row = self.loss(y_true, raw_score, sample_weight)
+        if sample_weight is None:
+            return float(per_row.mean())
+        total = float(np.sum(sample_weight))
+        if total <= 0.0:
+            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
+        return float(per_row.sum() / total)
+
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True):
+        """Gradient and hessian of the per-row loss with respect to ``raw_score``.
+
+        Returns two float64 arrays of shape (n,), already multiplied by ``sample_weight``.
+        ``check_input=False`` skips the label and weight checks (for adapters that checked them
+        once before training and pass float64 arrays); raw scores are always checked.
+        """
+        z = check.raw_score(raw_score)
+        if check_input:
+            y, w = check.target(y_true, sample_weight, z.shape[0])
+        else:
+            y, w = y_true, sample_weight
+        k = numba_kernels()
+        if k is None:
+            grad, hess = NUMPY.gradient_hessian(z.astype(np.float64), self._smooth(y), self.a,
+                                                self.b, self.gamma, self._mode, self.min_hessian)
+            return (grad, hess) if w is None else (grad * w, hess * w)
+        grad, hess = np.empty(z.shape[0]), np.empty(z.shape[0])
+        with NUMBA_LOCK:
+            k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
+                               self._mode, self.min_hessian, grad, hess)
+        return grad, hess
+
+    # -- link, posterior and the optimal constant -------------------------------------------
+    def posterior(self, raw_score):
+        """P(y = 1 | z) implied by the loss: eta(z) = G0 / (G0 - G1), label smoothing undone.
+
+        eta is the positive rate at which z minimises the expected focal loss, so it is the
+        calibrated probability of a focal-trained score (sigmoid(z) is not, once gamma > 0 or the
+        classes are weighted). For gamma = 0 and no class weights it is exactly sigmoid(z).
+        """
+        z = check.raw_score(raw_score)
+        k = numba_kernels()
+        if k is None:
+            eta = NUMPY.posterior(z.astype(np.float64), self.a, self.b, self.gamma)
+        else:
+            eta = np.empty(z.shape[0])
+            with NUMBA_LOCK:
+                k.posterior(z, self.a, self.b, self.gamma, eta)
+        eps = self.label_smoothing
+        if eps:
+            eta = np.clip((eta - 0.5 * eps) / (1.0 - eps), 0.0, 1.0)
+        return eta
+
+    def predict_proba(self, raw_score):
+        """Class probabilities [[P(y=0), P(y=1)], ...] from ``posterior`` (shape (n, 2))."""
+        eta = self.posterior(raw_score)
+        return np.column_stack([1.0 - eta, eta])
+
+    def init_score(self, y_true, sample_weight=None):
+        """The constant raw score minimising the weighted mean loss.
+
+        The mean gradient at a constant c is  ybar G1(c) + (1 - ybar) G0(c)  with ybar the weighted
+        mean (smoothed) label; it rises from -ybar a to (1 - ybar) b, so its single root is found by
+        bracketing and Brent's method. It is not logit(ybar) once gamma > 0 or classes are weighted.
+        A one-class target is clipped to ybar in [eps, 1 - eps] (as scikit-learn does), so the
+        result stays finite.
+        """
+        from scipy.optimize import brentq
+
+        y, w = check.target(y_true, sample_weight, None)
+        if w is None:
+            ybar = float(y.mean())
+        else:
+            total = float(w.sum())
+            if total <= 0.0:
+                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+            ybar = float(np.dot(w, y) / total)
+        tiny = np.finfo(np.float64).eps
+        ybar = min(max(ybar, tiny), 1.0 - tiny)
+        ys = np.array([ybar])
+
+        def mean_gradient(c):
+            grad, _ = NUMPY.gradient_hessian(np.array([c]), self._smooth(ys), self.a, self.b,
+                                             self.gamma, _math.EXACT, 0.0)
+            return float(grad[0])
+
+        lo, hi = -1.0, 1.0
+        while mean_gradient(lo) > 0.0 and lo > -1e4:
+            lo *= 2.0
+        while mean_gradient(hi) < 0.0 and hi < 1e4:
+            hi *= 2.0
+        f_lo, f_hi = mean_gradient(lo), mean_gradient(hi)
+        if f_lo > 0.0 or f_hi < 0.0:  # alpha in {0, 1}: one class carries no loss, no interior root
+            return lo if f_lo > 0.0 else hi
+        return float(brentq(mean_gradient, lo, hi, xtol=1e-14, rtol=4 * tiny, maxiter=500))
+
+    def _smooth(self, y):
+        eps = self.label_smoothing
+        return y if not eps else y * (1.0 - eps) + 0.5 * eps
