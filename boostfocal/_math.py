@@ -80,9 +80,8 @@ def gradient_hessian(z, y, a, b, g, mode, floor):
     h1 = a * p * qg * ((2.0 * g + 1.0) * q + g * (1.0 - (1.0 + g) * p) * log_p)
     h0 = b * q * pg * ((2.0 * g + 1.0) * p + g * (1.0 - (1.0 + g) * q) * log_q)
     grad = y * g1 + (1.0 - y) * g0
-    if mode == EXPECTED:
-        e = eta(g1, g0)
-        hess = maximum(e * h1 + (1.0 - e) * h0, floor)  # noqa: F821
+    if mode == EXPECTED:  # eta h1 + (1 - eta) h0, with 1 - eta = -G1 / (G0 - G1) kept exact
+        hess = maximum((g0 * h1 - g1 * h0) / maximum(g0 - g1, TINY), floor)  # noqa: F821
     elif mode == CLIPPED:
         hess = maximum(y * h1 + (1.0 - y) * h0, floor)  # noqa: F821
     else:

@@ -3,11 +3,20 @@
 Each row is read once and written once; the primitives are scalar math, so nothing is
 re-derived here. Kernels are cached on disk after the first compile.
 """
+import hashlib
 import math
+import pathlib
 
 import numba
 
+from . import _math
 from ._backends import bind
+
+# numba invalidates a cached kernel only when *this* file changes, not when ``_math`` does. The
+# disk cache is therefore used only while _math.py still hashes to the value recorded here
+# (tests/test_loss.py checks it; update it whenever _math.py changes).
+MATH_SHA256 = "b87056aa8e019b8f03791ed2047664970ee13e71aaa456538bddddca7ae83a2c"
+_CACHE = hashlib.sha256(pathlib.Path(_math.__file__).read_bytes()).hexdigest() == MATH_SHA256
 
 _jit = numba.njit(inline="always", nogil=True)
 
@@ -34,29 +43,33 @@ _m = bind(
     wrap=_jit,
 )
 _gradient_hessian, _loss, _posterior = _m.gradient_hessian, _m.loss, _m.posterior
-_kernel = numba.njit(parallel=True, nogil=True, cache=True)
+_kernel = numba.njit(parallel=True, nogil=True, cache=_CACHE)
+
+
+_f64 = numba.float64  # float32 inputs (XGBoost margins) are computed in float64
 
 
 @_kernel
 def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
     for i in numba.prange(z.shape[0]):
-        gi, hi = _gradient_hessian(z[i], y[i] * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
+        yi = _f64(y[i]) * (1.0 - eps) + 0.5 * eps
+        gi, hi = _gradient_hessian(_f64(z[i]), yi, a, b, g, mode, floor)
         if w is None:
             grad[i] = gi
             hess[i] = hi
         else:
-            grad[i] = gi * w[i]
-            hess[i] = hi * w[i]
+            grad[i] = gi * _f64(w[i])
+            hess[i] = hi * _f64(w[i])
 
 
 @_kernel
 def loss(z, y, w, eps, a, b, g, out):
     for i in numba.prange(z.shape[0]):
-        li = _loss(z[i], y[i] * (1.0 - eps) + 0.5 * eps, a, b, g)
-        out[i] = li if w is None else li * w[i]
+        li = _loss(_f64(z[i]), _f64(y[i]) * (1.0 - eps) + 0.5 * eps, a, b, g)
+        out[i] = li if w is None else li * _f64(w[i])
 
 
 @_kernel
 def posterior(z, a, b, g, out):
     for i in numba.prange(z.shape[0]):
-        out[i] = _posterior(z[i], a, b, g)
+        out[i] = _posterior(_f64(z[i]), a, b, g)

@@ -5,7 +5,6 @@ import numbers
 
 import numpy as np
 
-HESSIAN_MODES = ("expected", "exact", "clipped")
 
 
 def real(name, value, *, low=None, high=None, low_open=False, high_open=False, allow_none=False):

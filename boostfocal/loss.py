@@ -7,7 +7,7 @@ from . import _math
 from . import _validation as check
 from ._backends import NUMBA_LOCK, NUMPY, numba_kernels
 
-_MODES = {"exact": _math.EXACT, "expected": _math.EXPECTED, "clipped": _math.CLIPPED}
+_MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
