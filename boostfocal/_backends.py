@@ -10,7 +10,6 @@ them gives three executions of the same source:
 """
 from __future__ import annotations
 
-import math
 import os
 import threading
 import types
@@ -32,15 +31,36 @@ def bind(primitives, wrap=lambda f: f):
     return types.SimpleNamespace(**{name: ns[name] for name in _FUNCS})
 
 
-def _array_power(x, log_x, g):
-    """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
-    return x**g if g in (0.0, 1.0, 2.0, 3.0) else np.exp(g * log_x)
+def _eager_primitives(xp):
+    def power(x, log_x, g):
+        """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
+        return x**g if g in (0.0, 1.0, 2.0, 3.0) else xp.exp(g * log_x)
+
+    return dict(exp=xp.exp, log1p=xp.log1p, absolute=xp.abs, maximum=xp.maximum, where=xp.where,
+                power=power)
 
 
-NUMPY = bind(
-    dict(exp=np.exp, log1p=np.log1p, absolute=np.abs, maximum=np.maximum, where=np.where,
-         power=_array_power)
-)
+NUMPY = bind(_eager_primitives(np))
+_CUPY = None
+
+
+def array_namespace(x):
+    """numpy, or cupy for a CuPy array (cupy is imported only when one is passed)."""
+    if type(x).__module__.startswith("cupy"):
+        import cupy
+
+        return cupy
+    return np
+
+
+def eager(xp):
+    """The formulas bound to ``xp``'s ufuncs: NUMPY, or the CuPy binding (built on first use)."""
+    global _CUPY
+    if xp is np:
+        return NUMPY
+    if _CUPY is None:
+        _CUPY = bind(_eager_primitives(xp))
+    return _CUPY
 
 
 def _load_numba():

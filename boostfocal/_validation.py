@@ -33,9 +33,9 @@ def choice(name, value, allowed):
     return value
 
 
-def _vector(name, x, n=None):
-    """1-D float view (float32 kept, everything numeric else as float64)."""
-    arr = np.asarray(x)
+def _vector(name, x, n=None, xp=np):
+    """1-D float view (float32 kept, everything numeric else as float64); ``xp`` numpy or cupy."""
+    arr = xp.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -48,34 +48,36 @@ def _vector(name, x, n=None):
         raise ValueError(f"{name} has {arr.shape[0]} rows but raw_score has {n}")
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
-    return np.ascontiguousarray(arr)
+    return xp.ascontiguousarray(arr)
 
 
-def raw_score(z):
+def raw_score(z, xp=np):
     """Raw scores: 1-D, finite (a NaN or inf margin means the booster already diverged)."""
-    z = _vector("raw_score", z)
-    lo, hi = z.min(), z.max()  # NaN propagates through min/max
+    z = _vector("raw_score", z, None, xp)
+    lo, hi = float(z.min()), float(z.max())  # NaN propagates through min/max
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
     return z
 
 
-def target(y, w, n):
+def target(y, w, n, xp=np):
     """Labels in [0, 1] (hard or soft) and non-negative finite weights, both float64, n rows."""
-    y = _vector("y_true", y, n).astype(np.float64, copy=False)
-    if not (y.min() >= 0.0 and y.max() <= 1.0):  # False for NaN too
-        if np.isfinite(y).all() and np.all(y == np.round(y)) and np.unique(y).size > 2:
+    y = _vector("y_true", y, n, xp).astype(xp.float64, copy=False)
+    lo, hi = float(y.min()), float(y.max())
+    if not (lo >= 0.0 and hi <= 1.0):  # False for NaN too
+        classes = np.unique(xp.asnumpy(y) if hasattr(xp, "asnumpy") else y)
+        if np.isfinite(classes).all() and np.all(classes == np.round(classes)) and classes.size > 2:
             raise ValueError(
-                f"y_true has {np.unique(y).size} classes {np.unique(y)[:10]}: boostfocal's focal "
-                "loss is binary (labels 0/1 or soft labels in [0, 1]); multi-class is not supported"
+                f"y_true has {classes.size} classes {classes[:10]}: boostfocal's focal loss is "
+                "binary (labels 0/1 or soft labels in [0, 1]); multi-class is not supported"
             )
         raise ValueError(
-            "y_true must lie in [0, 1] (binary 0/1 or soft labels) with no NaN; "
-            f"got values in [{y.min()}, {y.max()}]"
+            f"y_true must lie in [0, 1] (binary 0/1 or soft labels) with no NaN; got values in "
+            f"[{lo}, {hi}]"
         )
     if w is not None:
-        w = _vector("sample_weight", w, n).astype(np.float64, copy=False)
-        lo, hi = w.min(), w.max()
+        w = _vector("sample_weight", w, n, xp).astype(xp.float64, copy=False)
+        lo, hi = float(w.min()), float(w.max())
         if not (lo >= 0.0 and np.isfinite(hi)):
             raise ValueError(
                 f"sample_weight must be finite and >= 0 with no NaN; got values in [{lo}, {hi}]"

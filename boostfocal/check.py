@@ -5,6 +5,8 @@ import dataclasses
 
 import numpy as np
 
+from ._backends import array_namespace
+
 _EPS = np.finfo(np.float64).eps
 
 
@@ -33,9 +35,9 @@ class GradientCheck:
         return self.worst <= tol
 
 
-def _relative(analytic, fd, f_plus, f_minus, h):
-    noise = 16 * _EPS * (np.abs(f_plus) + np.abs(f_minus)) / (2 * h)
-    return np.maximum(np.abs(fd - analytic) - noise, 0.0) / (np.abs(analytic) + 1e-300)
+def _relative(xp, analytic, fd, f_plus, f_minus, h):
+    noise = 16 * _EPS * (xp.abs(f_plus) + xp.abs(f_minus)) / (2 * h)
+    return xp.maximum(xp.abs(fd - analytic) - noise, 0.0) / (xp.abs(analytic) + 1e-300)
 
 
 def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e-5):
@@ -44,17 +46,19 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     ``objective`` is anything with ``loss(y, z, w)`` (per row) and ``gradient_hessian(y, z, w)``.
     The gradient is held against (L(z+h) - L(z-h)) / 2h and the hessian against
     (G(z+h) - G(z-h)) / 2h. A ``FocalLoss`` whose hessian mode is not "exact" is checked in its
-    exact mode: the other modes are not derivatives by design. Returns a ``GradientCheck``.
+    exact mode: the other modes are not derivatives by design. Arrays may be numpy or CuPy (the
+    differences are then taken on the GPU). Returns a ``GradientCheck``.
     """
     if getattr(objective, "hessian", "exact") != "exact" and hasattr(objective, "replace"):
         objective = objective.replace(hessian="exact")
-    z = np.asarray(raw_score, dtype=np.float64)
+    xp = array_namespace(raw_score)
+    z = xp.asarray(raw_score, dtype=xp.float64)
     grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
     l_plus = objective.loss(y_true, z + step, sample_weight)
     l_minus = objective.loss(y_true, z - step, sample_weight)
     g_plus, _ = objective.gradient_hessian(y_true, z + step, sample_weight)
     g_minus, _ = objective.gradient_hessian(y_true, z - step, sample_weight)
-    eg = _relative(grad, (l_plus - l_minus) / (2 * step), l_plus, l_minus, step)
-    eh = _relative(hess, (g_plus - g_minus) / (2 * step), g_plus, g_minus, step)
-    ig, ih = int(np.argmax(eg)), int(np.argmax(eh))
+    eg = _relative(xp, grad, (l_plus - l_minus) / (2 * step), l_plus, l_minus, step)
+    eh = _relative(xp, hess, (g_plus - g_minus) / (2 * step), g_plus, g_minus, step)
+    ig, ih = int(xp.argmax(eg)), int(xp.argmax(eh))
     return GradientCheck(float(eg[ig]), float(eh[ih]), float(z[ig]), float(z[ih]), z.shape[0])

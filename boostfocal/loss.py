@@ -5,7 +5,7 @@ import numpy as np
 
 from . import _math
 from . import _validation as check
-from ._backends import NUMBA_LOCK, NUMPY, numba_kernels
+from ._backends import NUMBA_LOCK, NUMPY, array_namespace, eager, numba_kernels
 
 _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
@@ -97,13 +97,14 @@ class FocalLoss:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     # -- the loss -----------------------------------------------------------------------------
+    # Inputs may be numpy arrays (the fused numba loop; the eager numpy binding without numba) or
+    # CuPy arrays (the eager CuPy binding, on the GPU). The results live where the inputs did.
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss L(y, z), weighted by ``sample_weight`` (float64, shape (n,))."""
-        z = check.raw_score(raw_score)
-        y, w = check.target(y_true, sample_weight, z.shape[0])
-        k = numba_kernels()
+        xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, True)
+        k = numba_kernels() if xp is np else None
         if k is None:
-            out = NUMPY.loss(z.astype(np.float64), self._smooth(y), self.a, self.b, self.gamma)
+            out = eager(xp).loss(z.astype(xp.float64), self._smooth(y), self.a, self.b, self.gamma)
             return out if w is None else out * w
         out = np.empty(z.shape[0])
         with NUMBA_LOCK:
@@ -115,10 +116,10 @@ class FocalLoss:
         per_row = self.loss(y_true, raw_score, sample_weight)
         if sample_weight is None:
             return float(per_row.mean())
-        total = float(np.sum(sample_weight))
+        total = float(array_namespace(per_row).asarray(sample_weight, dtype=float).sum())
         if total <= 0.0:
             raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
-        return float(per_row.sum() / total)
+        return float(per_row.sum()) / total
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True):
         """Gradient and hessian of the per-row loss with respect to ``raw_score``.
@@ -127,15 +128,12 @@ class FocalLoss:
         ``check_input=False`` skips the label and weight checks (for adapters that checked them
         once before training and pass float64 arrays); raw scores are always checked.
         """
-        z = check.raw_score(raw_score)
-        if check_input:
-            y, w = check.target(y_true, sample_weight, z.shape[0])
-        else:
-            y, w = y_true, sample_weight
-        k = numba_kernels()
+        xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, check_input)
+        k = numba_kernels() if xp is np else None
         if k is None:
-            grad, hess = NUMPY.gradient_hessian(z.astype(np.float64), self._smooth(y), self.a,
-                                                self.b, self.gamma, self._mode, self.min_hessian)
+            grad, hess = eager(xp).gradient_hessian(z.astype(xp.float64), self._smooth(y), self.a,
+                                                    self.b, self.gamma, self._mode,
+                                                    self.min_hessian)
             return (grad, hess) if w is None else (grad * w, hess * w)
         grad, hess = np.empty(z.shape[0]), np.empty(z.shape[0])
         with NUMBA_LOCK:
@@ -151,23 +149,24 @@ class FocalLoss:
         calibrated probability of a focal-trained score (sigmoid(z) is not, once gamma > 0 or the
         classes are weighted). For gamma = 0 and no class weights it is exactly sigmoid(z).
         """
-        z = check.raw_score(raw_score)
-        k = numba_kernels()
+        xp = array_namespace(raw_score)
+        z = check.raw_score(raw_score, xp)
+        k = numba_kernels() if xp is np else None
         if k is None:
-            eta = NUMPY.posterior(z.astype(np.float64), self.a, self.b, self.gamma)
+            eta = eager(xp).posterior(z.astype(xp.float64), self.a, self.b, self.gamma)
         else:
             eta = np.empty(z.shape[0])
             with NUMBA_LOCK:
                 k.posterior(z, self.a, self.b, self.gamma, eta)
         eps = self.label_smoothing
         if eps:
-            eta = np.clip((eta - 0.5 * eps) / (1.0 - eps), 0.0, 1.0)
+            eta = xp.clip((eta - 0.5 * eps) / (1.0 - eps), 0.0, 1.0)
         return eta
 
     def predict_proba(self, raw_score):
         """Class probabilities [[P(y=0), P(y=1)], ...] from ``posterior`` (shape (n, 2))."""
         eta = self.posterior(raw_score)
-        return np.column_stack([1.0 - eta, eta])
+        return array_namespace(eta).stack([1.0 - eta, eta], axis=1)
 
     def init_score(self, y_true, sample_weight=None):
         """The constant raw score minimising the weighted mean loss.
@@ -180,14 +179,15 @@ class FocalLoss:
         """
         from scipy.optimize import brentq
 
-        y, w = check.target(y_true, sample_weight, None)
+        xp = array_namespace(y_true)
+        y, w = check.target(y_true, sample_weight, None, xp)
         if w is None:
             ybar = float(y.mean())
         else:
             total = float(w.sum())
             if total <= 0.0:
                 raise ValueError("sample_weight sums to zero: no constant minimises the loss")
-            ybar = float(np.dot(w, y) / total)
+            ybar = float((w * y).sum()) / total
         tiny = np.finfo(np.float64).eps
         ybar = min(max(ybar, tiny), 1.0 - tiny)
         ys = np.array([ybar])
@@ -206,6 +206,14 @@ class FocalLoss:
         if f_lo > 0.0 or f_hi < 0.0:  # alpha in {0, 1}: one class carries no loss, no interior root
             return lo if f_lo > 0.0 else hi
         return float(brentq(mean_gradient, lo, hi, xtol=1e-14, rtol=4 * tiny, maxiter=500))
+
+    @staticmethod
+    def _inputs(y_true, raw_score, sample_weight, check_input):
+        xp = array_namespace(raw_score)
+        z = check.raw_score(raw_score, xp)
+        if not check_input:
+            return xp, z, y_true, sample_weight
+        return (xp, z) + check.target(y_true, sample_weight, z.shape[0], xp)
 
     def _smooth(self, y):
         eps = self.label_smoothing

@@ -409,3 +409,25 @@ def test_numba_disk_cache_tracks_the_math():
     digest = hashlib.sha256(pathlib.Path(_math.__file__).read_bytes()).hexdigest()
     assert _numba_kernels.MATH_SHA256 == digest, "update MATH_SHA256 in _numba_kernels.py"
     assert _numba_kernels._CACHE
+
+
+def test_eager_array_path_matches_the_compiled_loop(monkeypatch, rng):
+    """The eager binding FocalLoss uses for CuPy arrays, exercised here on numpy."""
+    import boostfocal.loss as loss_module
+
+    z = np.concatenate([rng.normal(0, 4, 500), [-800.0, -40.0, 0.0, 40.0, 800.0]])
+    y = (rng.random(z.size) < 0.3).astype(float)
+    w = rng.uniform(0, 2, z.size)
+    results = {}
+    for name, kernels in (("compiled", numba_kernels), ("eager", lambda: None)):
+        monkeypatch.setattr(loss_module, "numba_kernels", kernels)
+        out = []
+        for kw in ({"gamma": 2.0, "alpha": 0.25}, {"gamma": 0.7, "label_smoothing": 0.1,
+                                                   "hessian": "exact"},
+                   {"gamma": 5.0, "pos_weight": 3.0, "hessian": "clipped"}):
+            fl = FocalLoss(**kw)
+            out += [*fl.gradient_hessian(y, z, w), fl.loss(y, z, w), fl.posterior(z),
+                    fl.predict_proba(z), np.array([fl.mean_loss(y, z, w), fl.init_score(y, w)])]
+        results[name] = out
+    for a, b in zip(results["compiled"], results["eager"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
