@@ -1,0 +1,314 @@
+"""XGBoost adapter: the focal loss as a custom objective and metric.
+
+One ``FocalObjective`` serves ``xgb.train(obj=...)`` (called as ``(margins, dtrain)``),
+``xgb.XGBClassifier(objective=...)`` (called as ``(y_true, margins[, sample_weight=...])``) and
+``xgboost.dask.train(obj=...)`` (called per worker on its shard); ``FocalMetric`` likewise for
+``custom_metric=`` and ``XGBClassifier(eval_metric=...)``. Every number comes from
+``FocalLoss``; this module only moves labels, weights and margins between XGBoost and it.
+
+XGBoost facts this module handles (3.x):
+
+* Custom objectives get raw margins, and XGBoost does not apply sample weights to them: the
+  objective multiplies by the DMatrix weights itself. ``scale_pos_weight`` is silently ignored
+  with a custom objective, so ``train_params`` rejects it (use ``pos_weight=``).
+* ``xgb.train`` with a custom objective and no ``objective`` param runs the placeholder
+  ``reg:squarederror``: training starts at margin 0.5 and the default metric (rmse), like
+  ``logloss``, is computed on raw margins, which is meaningless. ``train`` / ``train_params``
+  set ``objective="binary:logistic"`` (as ``XGBClassifier`` does) and ``base_score`` at the focal
+  optimum, so the booster starts there and saved models keep it.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import weakref
+
+import numpy as np
+import xgboost as xgb
+from xgboost import collective
+
+from . import _validation as check
+from ._adapter import FocalParams
+
+__all__ = ["FocalObjective", "FocalMetric", "train"]
+
+_OBJECTIVE = "binary:logistic"
+_PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
+_MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
+
+
+def _check_device(device):
+    """None (host, unless ``train`` sees ``params['device']``), 'cpu', 'cuda', 'cuda:N', 'gpu'."""
+    if device is None:
+        return None
+    if not isinstance(device, str) or not (device == "cpu" or _gpu_ordinal(device) is not None):
+        raise ValueError(f"device must be None, 'cpu', 'cuda', 'cuda:<ordinal>' or 'gpu' (as "
+                         f"XGBoost's device parameter); got {device!r}")
+    return device
+
+
+def _gpu_ordinal(device):
+    """The CUDA ordinal a device string names, or None for the host."""
+    if not device or device == "cpu":
+        return None
+    name, _, ordinal = device.partition(":")
+    if name not in ("cuda", "gpu") or (ordinal and not ordinal.isdigit()):
+        return None
+    return int(ordinal or 0)
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError as exc:
+        raise ImportError("FocalObjective(device='cuda') computes the focal gradient on the GPU "
+                          "with CuPy: pip install 'boostfocal[gpu]' (or the cupy-cudaXXx wheel "
+                          "matching your CUDA)") from exc
+    return cupy
+
+
+def _multiclass_error(what):
+    return ValueError(
+        f"{what}: boostfocal's XGBoost objective is binary (one margin per row, labels in "
+        "[0, 1]); multi-class focal loss is not supported yet"
+    )
+
+
+def _binary_margins(raw_score, who):
+    """The (n,) margins, or a clear error when XGBoost passes one column per class."""
+    if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
+        raise _multiclass_error(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
+    return raw_score
+
+
+def _labels_weights(dmatrix):
+    """Labels and weights of a DMatrix (weights None when it has none)."""
+    w = dmatrix.get_weight()
+    return dmatrix.get_label(), (w if w.size else None)
+
+
+def _checked_params(params):
+    """A copy of ``params`` with objective 'binary:logistic', after rejecting what a custom
+    objective would silently ignore or cannot serve."""
+    if params is None:
+        params = {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of XGBoost parameters, got {type(params).__name__}")
+    out = dict(params)
+    objective = out.get("objective")
+    if objective is not None and objective != _OBJECTIVE:
+        if str(objective).startswith("multi:"):
+            raise _multiclass_error(f"params['objective'] = {objective!r}")
+        raise ValueError(
+            f"params['objective'] must be unset or {_OBJECTIVE!r} (it only fixes the link and "
+            f"base_score; FocalObjective supplies the gradients); got {objective!r}"
+        )
+    num_class = out.get("num_class")
+    if num_class is not None and int(num_class) > 1:
+        raise _multiclass_error(f"params['num_class'] = {num_class!r}")
+    spw = out.get("scale_pos_weight")
+    if spw is not None and float(spw) != 1.0:
+        raise ValueError(
+            f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
+            "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
+            "(the same weighting for 0/1 labels), and leave scale_pos_weight unset or 1"
+        )
+    out["objective"] = _OBJECTIVE
+    return out
+
+
+class FocalObjective(FocalParams):
+    """The binary focal loss as an XGBoost custom objective (``FocalLoss``'s parameters).
+
+    Pass it as ``obj=`` to ``xgb.train`` / ``xgboost.dask.train`` or as ``objective=`` to
+    ``xgb.XGBClassifier``. It returns the gradient and hessian of the focal loss at the
+    booster's raw margins, multiplied by the sample weights (XGBoost does not apply them to
+    custom objectives). Labels and weights are validated every round (well under 1% of a round).
+
+    Start margin: use ``boostfocal.xgboost.train`` (or ``xgb.train(obj.train_params(params,
+    dtrain), dtrain, obj=obj)``) so the booster starts at ``FocalLoss.init_score`` rather than
+    XGBoost's placeholder; with ``XGBClassifier`` pass ``base_score=obj.base_score(y, w)``.
+
+    Multi-class input (``num_class > 1`` or labels outside [0, 1]) raises a ValueError.
+    """
+
+    __slots__ = ("device", "_resident")
+    _extra = {"device": None}
+
+    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
+                 hessian="expected", min_hessian=1e-12, device=None):
+        super().__init__(gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian)
+        object.__setattr__(self, "device", _check_device(device))
+        object.__setattr__(self, "_resident", None)  # (DMatrix weakref, labels, weights) on GPU
+
+    def __call__(self, arg1, arg2, sample_weight=None):
+        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
+        if isinstance(arg2, xgb.DMatrix):
+            z = _binary_margins(arg1, "FocalObjective")
+            if z.shape[0] and z[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
+                _warn_if_placeholder_start(z)
+            if _gpu_ordinal(self.device) is not None and z.shape[0]:
+                return self._gpu_round(z, arg2)
+            y, w = _labels_weights(arg2)
+            return self.gradient_hessian(y, z, w)
+        return self.gradient_hessian(arg1, arg2, sample_weight)
+
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None):
+        """Margins -> (grad, hess), weighted: the one step of every round.
+
+        With ``device="cuda"`` the arrays are moved to the GPU and the result is a pair of CuPy
+        arrays, which XGBoost takes without a copy back to the host.
+        """
+        z = _binary_margins(raw_score, "FocalObjective")
+        if z.shape[0] == 0:  # an empty xgboost.dask shard
+            return np.zeros(0), np.zeros(0)
+        ordinal = _gpu_ordinal(self.device)
+        if ordinal is None:
+            return self.loss.gradient_hessian(y_true, z, sample_weight)
+        cp = _cupy()
+        with cp.cuda.Device(ordinal):
+            w = None if sample_weight is None else cp.asarray(sample_weight)
+            return self.loss.gradient_hessian(cp.asarray(y_true), cp.asarray(z), w)
+
+    def _gpu_round(self, z, dtrain):
+        """Native GPU round: labels and weights stay on the GPU between rounds (checked once per
+        DMatrix); only the margins cross over, once per round."""
+        cp = _cupy()
+        cached = self._resident
+        with cp.cuda.Device(_gpu_ordinal(self.device)):
+            if cached is None or cached[0]() is not dtrain:
+                y, w = _labels_weights(dtrain)
+                y, w = check.target(y, w, z.shape[0])
+                cached = (weakref.ref(dtrain), cp.asarray(y),
+                          None if w is None else cp.asarray(w))
+                object.__setattr__(self, "_resident", cached)
+            return self.loss.gradient_hessian(cached[1], cp.asarray(z), cached[2],
+                                              check_input=False)
+
+    def train_params(self, params, dtrain, sample_weight=None):
+        """``params`` ready for ``xgb.train`` / ``xgboost.dask.train`` with this objective.
+
+        Returns a copy with ``objective='binary:logistic'`` (XGBoost then uses only its sigmoid
+        link: ``predict`` gives sigmoid(margin), built-in metrics are right) and ``base_score =
+        self.base_score(dtrain, sample_weight)``, so training starts at the focal optimum; a
+        ``base_score`` already in ``params`` is kept. ``dtrain`` is the training DMatrix, or the
+        labels (numpy, or the dask collection behind a ``DaskDMatrix``, with ``sample_weight``
+        alike); None leaves ``base_score`` alone (continued training). ``scale_pos_weight``
+        (ignored by XGBoost with a custom objective), a multi-class setup and any other objective
+        raise a ValueError.
+        """
+        out = _checked_params(params)
+        if dtrain is not None and out.get("base_score") is None:
+            out["base_score"] = self.base_score(dtrain, sample_weight)
+        return out
+
+    def base_score(self, y, sample_weight=None):
+        """XGBoost's ``base_score`` that starts training at ``FocalLoss.init_score``.
+
+        It is sigmoid(init_score), a probability, because ``objective='binary:logistic'`` (set by
+        ``XGBClassifier`` and ``train_params``) maps base_score to the margin logit(base_score).
+        ``y`` is an array of labels (``sample_weight`` optional), a DMatrix (its own labels and
+        weights) or a dask array / series (reduced on the cluster). The margin is capped at
+        +-15, which only binds for a one-class target or alpha in {0, 1}.
+        """
+        init = float(np.clip(self._init_score(y, sample_weight), -_MAX_START, _MAX_START))
+        return float(1.0 / (1.0 + np.exp(-init)))
+
+    def _init_score(self, y, w):
+        if isinstance(y, xgb.DMatrix):
+            if w is not None:
+                raise ValueError("sample_weight must be None when y is a DMatrix (its weights "
+                                 "are used)")
+            y, w = _labels_weights(y)
+        elif type(y).__name__ == "DaskDMatrix":
+            raise TypeError("a DaskDMatrix does not give its labels back: pass the dask "
+                            "collection of labels (and sample_weight) it was built from")
+        elif hasattr(y, "__dask_graph__"):
+            y = np.array([_dask_mean_label(y, w)])
+            w = None
+        return self.loss.init_score(y, w)
+
+
+def _dask_mean_label(y, w):
+    """Weighted mean label of dask collections (init_score depends on the labels only through
+    it: the loss is linear in y)."""
+    import dask
+
+    if w is None:
+        total, count, lo, hi = dask.compute(y.sum(), (y * 0 + 1).sum(), y.min(), y.max())
+        wmin = 1.0
+    else:
+        total, count, lo, hi, wmin = dask.compute((y * w).sum(), w.sum(), y.min(), y.max(),
+                                                  w.min())
+    if not (0.0 <= lo and hi <= 1.0):
+        raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
+                         f"[{lo}, {hi}]")
+    if not (wmin >= 0.0 and count > 0.0):
+        raise ValueError("sample_weight must be >= 0 and not sum to zero")
+    return float(total) / float(count)
+
+
+def _warn_if_placeholder_start(z):
+    import warnings
+
+    if np.all(z == _PLACEHOLDER_MARGIN):
+        warnings.warn(
+            "FocalObjective: training starts at XGBoost's placeholder margin 0.5, not at the focal "
+            "optimum. Use boostfocal.xgboost.train(...) or xgb.train(obj.train_params(params, "
+            "dtrain), ...) to start at FocalLoss.init_score.", UserWarning, stacklevel=4)
+
+
+class FocalMetric(FocalParams):
+    """Weighted mean focal loss of the raw margins, named ``"focal"`` (lower is better).
+
+    Pass it as ``custom_metric=`` to ``xgb.train`` / ``xgboost.dask.train`` or as
+    ``eval_metric=`` to ``XGBClassifier``; early stopping minimises it. It needs raw margins,
+    which XGBoost passes to custom metrics whenever a custom objective trains (with a built-in
+    objective it would receive probabilities). Under ``xgboost.dask`` the sums are all-reduced
+    across workers, so every worker sees the global value and early stopping stays in step.
+    XGBoost logs custom metrics with 6 decimals.
+    """
+
+    __slots__ = ()
+    __name__ = "focal"  # XGBClassifier names a callable eval_metric by its __name__
+
+    def __call__(self, arg1, arg2, sample_weight=None):
+        """``(margins, dmatrix) -> ("focal", value)`` or ``(y_true, margins[, sample_weight])
+        -> value``."""
+        if isinstance(arg2, xgb.DMatrix):
+            y, w = _labels_weights(arg2)
+            return self.__name__, self.mean_loss(y, arg1, w)
+        return self.mean_loss(arg1, arg2, sample_weight)
+
+    def mean_loss(self, y, raw_score, sample_weight=None):
+        """``FocalLoss.mean_loss``, all-reduced over the workers in distributed training."""
+        z = _binary_margins(raw_score, "FocalMetric")
+        if not collective.is_distributed():
+            return self.loss.mean_loss(y, z, sample_weight)
+        sums = np.zeros(2)  # [sum w L, sum w] of this worker's shard (zeros if it is empty)
+        if z.shape[0]:
+            sums[0] = self.loss.loss(y, z, sample_weight).sum()
+            sums[1] = z.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        total_loss, total_weight = collective.allreduce(sums, collective.Op.SUM)
+        if total_weight <= 0.0:
+            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
+        return float(total_loss / total_weight)
+
+
+def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
+    """``xgb.train`` with a ``FocalObjective``, started at the focal optimum.
+
+    Same arguments as ``xgboost.train``; ``params`` go through ``obj.train_params(params,
+    dtrain)``: objective 'binary:logistic', ``base_score`` = ``obj.base_score(dtrain)`` (unless
+    given, or when continuing from ``xgb_model``), and ``scale_pos_weight`` / multi-class setups
+    rejected. The returned booster's ``predict(..., output_margin=True)`` are focal margins;
+    ``obj.loss.predict_proba(margins)`` turns them into calibrated probabilities.
+    """
+    if not isinstance(obj, FocalObjective):
+        raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
+    start = None if kwargs.get("xgb_model") is not None else dtrain
+    params = obj.train_params(params, start)
+    device = params.get("device")
+    if obj.device is None and _gpu_ordinal(device) is not None:
+        obj = FocalObjective(**{**obj.get_params(), "device": device})
+    return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
