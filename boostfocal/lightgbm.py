@@ -1,0 +1,227 @@
+"""LightGBM adapter: focal objective and metric callables, and a ``train`` that starts well.
+
+``FocalObjective`` and ``FocalMetric`` serve both calling conventions with one object:
+``lightgbm.train`` calls ``f(preds, train_data)`` and the scikit-learn / Dask wrappers call
+``f(y_true, y_pred, weight, group)`` (they count the parameters of ``__call__``: four). Every
+number comes from ``FocalLoss``; LightGBM never applies sample weights to custom gradients, so
+they are passed to ``FocalLoss.gradient_hessian``, which multiplies them in.
+
+LightGBM starts a custom objective from raw score 0 (``boost_from_average`` is ignored) and does
+not store a Dataset's ``init_score`` in the model. ``train`` therefore sets the focal-optimal
+constant ``FocalLoss.init_score(y, w)`` as the init score of the training and validation sets,
+trains, restores the Datasets, and folds the constant into the first tree with
+``add_init_score``: ``booster.predict(X, raw_score=True)`` then includes it, also after
+``save_model`` / ``model_from_string``.
+"""
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+
+from . import _validation as check
+from ._adapter import FocalParams
+
+__all__ = ["FocalObjective", "FocalMetric", "train", "add_init_score", "posterior"]
+
+# LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
+_OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
+_METRIC = ("metric", "metrics", "metric_types")
+_NUM_CLASS = ("num_class", "num_classes")
+_LINEAR = ("linear_tree", "linear_trees")
+
+
+def _unpack(arg0, arg1, weight, who):
+    """(y, raw scores, w) from either calling convention; rejects multi-class scores."""
+    if isinstance(arg1, lgb.Dataset):  # lightgbm.train: (preds, train_data)
+        preds, y, weight = arg0, arg1.get_label(), arg1.get_weight()
+    else:  # scikit-learn / Dask wrapper: (y_true, y_pred, weight, group)
+        y, preds = arg0, arg1
+    if np.ndim(preds) != 1:
+        raise ValueError(
+            f"{who} is binary: got raw scores of shape {np.shape(preds)} (num_class > 1); "
+            "multi-class focal loss is not supported"
+        )
+    return y, preds, weight
+
+
+class FocalObjective(FocalParams):
+    """Focal-loss objective for ``params["objective"]``, ``LGBMClassifier(objective=...)`` and
+    ``lightgbm.dask.DaskLGBMClassifier(objective=...)``; takes ``FocalLoss``'s parameters.
+
+    Returns the weighted gradient and hessian of ``FocalLoss`` at LightGBM's raw scores (which
+    LightGBM casts to float32). With LightGBM's default parameters every hessian mode trains
+    stably from 0 (plain ``lightgbm.train``) and from the focal-optimal start (``train``), but
+    not from the log-loss start logit(positive rate): there all hessians are tiny.
+
+    Labels and weights are validated on the first call and again only when LightGBM hands over
+    other label or weight arrays (a new Dataset, ``set_label``, ``set_weight``); raw scores are
+    checked every round.
+    """
+
+    __slots__ = ("_checked",)  # (label, weight as LightGBM gave them, float64 label, weight)
+
+    def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
+        """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
+        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays."""
+        y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, type(self).__name__)
+        checked = getattr(self, "_checked", None)
+        if checked is None or checked[0] is not y or checked[1] is not w:
+            checked = (y, w) + check.target(y, w, np.shape(z)[0])
+            object.__setattr__(self, "_checked", checked)
+        return self.loss.gradient_hessian(checked[2], z, checked[3], check_input=False)
+
+
+class FocalMetric(FocalParams):
+    """Weighted mean focal loss for ``feval=`` and ``eval_metric=``; returns
+    ``("focal", value, False)`` (lower is better), equal to ``FocalLoss.mean_loss``.
+
+    It reads raw scores, which LightGBM passes to a metric only with a custom objective (with a
+    built-in objective it passes probabilities): use it together with ``FocalObjective``.
+    """
+
+    __slots__ = ()
+    name = "focal"
+
+    def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
+        """``(preds, eval_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
+        from the scikit-learn wrapper."""
+        y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, type(self).__name__)
+        return self.name, self.loss.mean_loss(y, z, w), False
+
+
+def _find(params, aliases):
+    return [params[k] for k in aliases if k in params]
+
+
+def _constructed(dataset):
+    return getattr(dataset, "_handle", None) is not None
+
+
+def _label(dataset):
+    if dataset.label is None and not _constructed(dataset):
+        dataset.construct()  # labels read from a file are known only after construction
+    return dataset.get_label()
+
+
+def _weight(dataset):
+    return dataset.get_weight() if _constructed(dataset) else dataset.weight
+
+
+def _clear_init_score(dataset):
+    dataset.init_score = None
+    if _constructed(dataset):  # clear the C++ side too
+        dataset.set_field("init_score", None)
+
+
+def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=None, feval=None,
+          init_model=None, *, init_score="auto", **kwargs):
+    """``lightgbm.train`` for a ``FocalObjective``, started from the focal-optimal constant.
+
+    Parameters are those of ``lightgbm.train`` plus:
+
+    init_score : "auto", float or None, default "auto"
+        The constant raw score training starts from. "auto" is
+        ``FocalLoss.init_score(label, weight)`` of ``train_set`` (ignored with ``init_model``,
+        whose predictions are the start); None starts from 0 as ``lightgbm.train`` does, keeping
+        any per-row ``init_score`` the Datasets carry (yours to add at prediction time). A
+        constant is set as the init score of ``train_set`` and every valid set for training,
+        removed from them afterwards, and folded into the model (``add_init_score``), so
+        ``booster.predict(X, raw_score=True)`` includes it.
+
+    With neither a ``metric`` in ``params`` nor ``feval``, ``feval`` defaults to the matching
+    ``FocalMetric`` (LightGBM computes no metric for a custom objective, and a named built-in
+    one such as ``binary_logloss`` would read raw scores as probabilities).
+    Returns the ``lightgbm.Booster``.
+    """
+    objectives = _find(params, _OBJECTIVE)
+    if len(objectives) != 1 or not isinstance(objectives[0], FocalObjective):
+        raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
+                        f"FocalObjective, got {objectives[0] if objectives else None!r}")
+    objective = objectives[0]
+    if any(k is not None and int(k) > 1 for k in _find(params, _NUM_CLASS)):
+        raise ValueError("FocalObjective is binary: num_class must be 1; multi-class focal loss "
+                         "is not supported")
+    if isinstance(valid_sets, lgb.Dataset):
+        valid_sets = [valid_sets]
+    if feval is None and not _find(params, _METRIC):
+        feval = FocalMetric.from_loss(objective.loss)
+
+    if isinstance(init_score, str) and init_score != "auto":
+        raise ValueError(f"init_score must be 'auto', a float or None; got {init_score!r}")
+    auto = isinstance(init_score, str)
+    if init_model is not None and not (auto or init_score is None):
+        raise ValueError("give init_model or a constant init_score, not both: the init model's "
+                         "predictions are the start")
+    if init_model is not None or init_score is None:
+        start = None
+    elif auto:
+        start = objective.loss.init_score(_label(train_set), _weight(train_set))
+    else:
+        start = check.real("init_score", init_score)
+
+    if start is not None and start != 0.0 and any(_find(params, _LINEAR)):
+        raise ValueError("a constant init_score cannot be folded into linear_tree models; pass "
+                         "init_score=None (start 0) to train one")
+
+    datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
+    datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
+    if start is not None:
+        for d in datasets:
+            if getattr(d, "_predictor", None) is not None:  # LightGBM would zero our start
+                raise ValueError("a Dataset given to train was used with init_model before and "
+                                 "carries that model's scores; pass a new Dataset")
+            if d.init_score is not None:
+                raise ValueError("a Dataset given to train already has an init_score; pass "
+                                 "init_score=None to train from it as lightgbm.train does")
+    touched = []
+    try:
+        if start is not None:
+            for d in datasets:
+                d.set_init_score(np.full(len(_label(d)), start))
+                touched.append(d)
+        booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
+                            valid_names=valid_names, feval=feval, init_model=init_model,
+                            **kwargs)
+    finally:
+        for d in touched:
+            _clear_init_score(d)
+    if start is not None and start != 0.0:
+        add_init_score(booster, start)
+    return booster
+
+
+def add_init_score(booster, init_score):
+    """Fold a constant raw score into ``booster`` by adding it to every leaf of the first tree.
+
+    Use it after training from a constant ``init_score`` (``train`` does; after
+    ``LGBMClassifier.fit(..., init_score=...)`` call it on ``clf.booster_``): predictions,
+    ``save_model`` and ``model_from_string`` then include the start. Call it once per model;
+    not for ``linear_tree`` models (their leaves predict through separate constants).
+    Returns ``booster``.
+    """
+    value = check.real("init_score", init_score)
+    if booster.num_trees() == 0:
+        raise ValueError("booster has no trees to fold init_score into")
+    trees = booster.dump_model(num_iteration=1)["tree_info"]
+    if len(trees) != 1:
+        raise ValueError(f"booster has {len(trees)} trees per iteration (multi-class); "
+                         "boostfocal's LightGBM adapter is binary")
+    node = trees[0]["tree_structure"]
+    while "left_child" in node:
+        node = node["left_child"]
+    if "leaf_const" in node or any(_find(booster.params, _LINEAR)):
+        raise ValueError("cannot fold init_score into a linear_tree model; train with "
+                         "init_score=None and add the start to its raw predictions yourself")
+    for leaf in range(trees[0]["num_leaves"]):
+        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + value)
+    return booster
+
+
+def posterior(booster, X, objective, **predict_kwargs):
+    """P(y = 1 | x) of a focal-trained ``booster``: ``objective.loss.posterior`` of its raw scores.
+
+    ``objective`` is the ``FocalObjective`` (or a ``FocalLoss``) it was trained with;
+    ``predict_kwargs`` go to ``booster.predict`` (e.g. ``num_iteration``). Returns shape (n,).
+    """
+    loss = getattr(objective, "loss", objective)
+    return loss.posterior(booster.predict(X, raw_score=True, **predict_kwargs))
