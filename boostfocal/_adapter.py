@@ -9,10 +9,20 @@ from __future__ import annotations
 from .loss import FocalLoss
 
 
+def _rebuild(cls, params):
+    return cls(**params)
+
+
 class FocalParams:
-    """Holds ``loss = FocalLoss(**params)``; the constructor takes FocalLoss's parameters."""
+    """Holds ``loss = FocalLoss(**params)``; the constructor takes FocalLoss's parameters.
+
+    A subclass with parameters of its own lists them in ``_extra`` (name -> default), accepts
+    them in its ``__init__`` and stores them with ``object.__setattr__``; they then take part in
+    ``get_params``, equality, hashing, pickling and ``repr`` like the focal ones.
+    """
 
     __slots__ = ("loss",)
+    _extra: dict = {}
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
                  hessian="expected", min_hessian=1e-12):
@@ -20,24 +30,28 @@ class FocalParams:
                                                    hessian, min_hessian))
 
     @classmethod
-    def from_loss(cls, loss: FocalLoss):
-        return cls(**loss.get_params())
+    def from_loss(cls, loss: FocalLoss, **extra):
+        return cls(**loss.get_params(), **extra)
 
     def get_params(self, deep=True):
-        """FocalLoss's parameters (lets ``sklearn.base.clone`` rebuild the object)."""
-        return self.loss.get_params()
+        """FocalLoss's parameters and the subclass's own (lets ``sklearn.base.clone`` rebuild)."""
+        params = self.loss.get_params()
+        params.update({name: getattr(self, name) for name in self._extra})
+        return params
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
 
     def __reduce__(self):
-        return type(self), tuple(self.loss.get_params().values())
+        return _rebuild, (type(self), self.get_params())
 
     def __eq__(self, other):
-        return type(other) is type(self) and other.loss == self.loss
+        return type(other) is type(self) and other.get_params() == self.get_params()
 
     def __hash__(self):
-        return hash((type(self).__name__, self.loss))
+        return hash((type(self).__name__, tuple(self.get_params().items())))
 
     def __repr__(self):
-        return type(self).__name__ + repr(self.loss)[len("FocalLoss"):]
+        own = [f"{k}={getattr(self, k)!r}" for k, d in self._extra.items() if getattr(self, k) != d]
+        inner = repr(self.loss)[len("FocalLoss("):-1]
+        return f"{type(self).__name__}({', '.join([inner] + own)})"

@@ -63,6 +63,30 @@ def eager(xp):
     return _CUPY
 
 
+_FUSED = {}
+
+
+def fused_gradient_hessian(xp, a, b, g, mode, floor, eps, weighted):
+    """CuPy: the same ``_math.gradient_hessian``, traced by ``cupy.fuse`` into one GPU kernel
+    (smoothing and weights included), cached per parameter set."""
+    key = (a, b, g, mode, floor, eps, weighted)
+    if key not in _FUSED:
+        m = eager(xp)
+
+        def smooth(y):
+            return y * (1.0 - eps) + 0.5 * eps
+
+        if weighted:
+            def f(z, y, w):
+                grad, hess = m.gradient_hessian(z, smooth(y), a, b, g, mode, floor)
+                return grad * w, hess * w
+        else:
+            def f(z, y):
+                return m.gradient_hessian(z, smooth(y), a, b, g, mode, floor)
+        _FUSED[key] = xp.fuse(kernel_name="focal_gradient_hessian")(f)
+    return _FUSED[key]
+
+
 def _load_numba():
     """Compiled kernels (``_numba_kernels``), or None if numba is missing or BOOSTFOCAL_NUMBA=0."""
     if os.environ.get("BOOSTFOCAL_NUMBA", "1") == "0":

@@ -5,9 +5,13 @@ import numpy as np
 
 from . import _math
 from . import _validation as check
-from ._backends import NUMBA_LOCK, NUMPY, array_namespace, eager, numba_kernels
+import os
+
+from ._backends import (NUMBA_LOCK, NUMPY, array_namespace, eager, fused_gradient_hessian,
+                        numba_kernels)
 
 _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
+_FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
@@ -129,6 +133,11 @@ class FocalLoss:
         once before training and pass float64 arrays); raw scores are always checked.
         """
         xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, check_input)
+        if xp is not np and _FUSE:  # CuPy: one fused kernel
+            f = fused_gradient_hessian(xp, self.a, self.b, self.gamma, self._mode,
+                                       self.min_hessian, self.label_smoothing, w is not None)
+            z = z.astype(xp.float64)
+            return f(z, y) if w is None else f(z, y, w)
         k = numba_kernels() if xp is np else None
         if k is None:
             grad, hess = eager(xp).gradient_hessian(z.astype(xp.float64), self._smooth(y), self.a,

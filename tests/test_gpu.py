@@ -47,3 +47,110 @@ def test_gpu_matches_the_cpu_implementation(gamma, kw, mode):
     for c, g in zip(cpu, gpu):
         np.testing.assert_allclose(cp.asnumpy(g), c, rtol=1e-12, atol=1e-300)
     assert fl.init_score(yg, wg) == pytest.approx(fl.init_score(y, w), rel=1e-12)
+
+
+# --- XGBoost on the GPU ---------------------------------------------------------------------------
+def _xgb_gpu_or_skip():
+    xgb = pytest.importorskip("xgboost")
+    if not xgb.build_info().get("USE_CUDA"):
+        pytest.skip("this XGBoost build has no CUDA support")
+    return xgb
+
+
+def _data(n=20_000, rate=0.1, seed=0):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n, 20, n_informative=10, weights=[1 - rate], random_state=seed)
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def test_gpu_objective_returns_device_arrays_from_resident_labels():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalObjective
+
+    X, y = _data(2000)
+    d = xgb.DMatrix(X, label=y, weight=np.full(len(y), 2.0, np.float32))
+    obj = FocalObjective(gamma=2.0, alpha=0.25, device="cuda")
+    z = np.random.default_rng(0).normal(size=len(y)).astype(np.float32)
+    grad, hess = obj(z, d)
+    assert isinstance(grad, cp.ndarray) and isinstance(hess, cp.ndarray)
+    g_cpu, h_cpu = FocalObjective(gamma=2.0, alpha=0.25)(z, d)
+    np.testing.assert_allclose(cp.asnumpy(grad), g_cpu, rtol=1e-12)
+    np.testing.assert_allclose(cp.asnumpy(hess), h_cpu, rtol=1e-12)
+    assert obj._resident[0]() is d  # labels stayed on the GPU for the next round
+
+
+def test_gpu_gamma0_equals_builtin_logistic_on_the_gpu():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalObjective, train
+
+    X, y = _data()
+    d = xgb.DMatrix(X, label=y)
+    base = float(y.mean())
+    common = {"tree_method": "hist", "device": "cuda", "max_depth": 6, "base_score": base}
+    focal = train(dict(common), d, 100, obj=FocalObjective(gamma=0.0))
+    builtin = xgb.train({**common, "objective": "binary:logistic"}, d, 100)
+    mf = focal.predict(d, output_margin=True)
+    mb = builtin.predict(d, output_margin=True)
+    assert np.max(np.abs(mf - mb)) <= 1e-4
+
+
+def test_gpu_gamma2_objective_on_gpu_equals_objective_on_host():
+    """The same GPU trainer fed gradients computed on the GPU or on the host: the same model."""
+    xgb = _xgb_gpu_or_skip()
+    from sklearn.metrics import roc_auc_score
+
+    from boostfocal.xgboost import FocalObjective, train
+
+    X, y = _data(rate=0.02)
+    d = xgb.DMatrix(X, label=y)
+    params = {"tree_method": "hist", "device": "cuda", "max_depth": 6}
+    margins, aucs = {}, {}
+    for where in ("cuda", "cpu"):
+        obj = FocalObjective(gamma=2.0, alpha=0.25, device=where)
+        margins[where] = train(dict(params), d, 100, obj=obj).predict(d, output_margin=True)
+        aucs[where] = roc_auc_score(y, margins[where])
+    assert np.all(np.isfinite(margins["cuda"]))
+    assert np.max(np.abs(margins["cuda"] - margins["cpu"])) <= 1e-3
+    assert round(aucs["cuda"], 3) == round(aucs["cpu"], 3)
+
+
+def test_gpu_gamma2_model_is_as_close_to_cpu_hist_as_xgboost_itself():
+    """XGBoost's CPU and GPU hist differ (sketching, summation order) even with its built-in
+    objective; the focal model may differ between them by no more than that, and AUC agrees."""
+    xgb = _xgb_gpu_or_skip()
+    from sklearn.metrics import roc_auc_score
+
+    from boostfocal.xgboost import FocalObjective, train
+
+    X, y = _data(rate=0.02)
+    d = xgb.DMatrix(X, label=y)
+    diff, auc = {}, {}
+    for name, obj in (("builtin", None), ("focal", FocalObjective(gamma=2.0, alpha=0.25))):
+        m = {}
+        for device in ("cpu", "cuda"):
+            p = {"tree_method": "hist", "device": device, "max_depth": 6}
+            b = (xgb.train({**p, "objective": "binary:logistic"}, d, 100) if obj is None
+                 else train(p, d, 100, obj=obj))
+            m[device] = b.predict(d, output_margin=True)
+        diff[name] = np.max(np.abs(m["cpu"] - m["cuda"]))
+        auc[name] = abs(roc_auc_score(y, m["cpu"]) - roc_auc_score(y, m["cuda"]))
+    assert auc["focal"] <= 0.005
+    assert diff["focal"] <= 3 * diff["builtin"] + 1e-3, diff
+
+
+def test_gpu_estimator_fits_predicts_pickles():
+    _xgb_gpu_or_skip()
+    import pickle
+
+    from boostfocal.estimators.xgboost import FocalXGBClassifier
+
+    X, y = _data(5000)
+    clf = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=50, device="cuda").fit(X, y)
+    assert '"device":"cuda' in clf.get_booster().save_config().replace(" ", "")
+    proba = clf.predict_proba(X)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    assert (clf.predict(X) == y).mean() > 0.9
+    proba_cpu = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=50).fit(X, y)
+    assert np.mean(proba_cpu.predict(X) == clf.predict(X)) > 0.98
