@@ -43,13 +43,15 @@ _m = bind(
     wrap=_jit,
 )
 _gradient_hessian, _loss, _posterior = _m.gradient_hessian, _m.loss, _m.posterior
-_kernel = numba.njit(parallel=True, nogil=True, cache=_CACHE)
+
+# Below this many rows the serial loop wins: a parallel launch costs more than it saves, much more
+# on a busy machine (measured: 20k rows took 7.5 ms in parallel vs 0.6 ms serially under load).
+PARALLEL_MIN_ROWS = 50_000
 
 
 _f64 = numba.float64  # float32 inputs (XGBoost margins) are computed in float64
 
 
-@_kernel
 def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
     for i in numba.prange(z.shape[0]):
         yi = _f64(y[i]) * (1.0 - eps) + 0.5 * eps
@@ -62,14 +64,27 @@ def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
             hess[i] = hi * _f64(w[i])
 
 
-@_kernel
 def loss(z, y, w, eps, a, b, g, out):
     for i in numba.prange(z.shape[0]):
         li = _loss(_f64(z[i]), _f64(y[i]) * (1.0 - eps) + 0.5 * eps, a, b, g)
         out[i] = li if w is None else li * _f64(w[i])
 
 
-@_kernel
 def posterior(z, a, b, g, out):
     for i in numba.prange(z.shape[0]):
         out[i] = _posterior(_f64(z[i]), a, b, g)
+
+
+def _compile(f):
+    """The loop compiled twice (parallel and serial); the call picks by row count."""
+    par = numba.njit(parallel=True, nogil=True, cache=_CACHE)(f)
+    ser = numba.njit(nogil=True, cache=_CACHE)(f)
+
+    def run(z, *args):
+        return (par if z.shape[0] >= PARALLEL_MIN_ROWS else ser)(z, *args)
+
+    run.__name__, run.__doc__ = f.__name__, f.__doc__
+    return run
+
+
+gradient_hessian, loss, posterior = map(_compile, (gradient_hessian, loss, posterior))
