@@ -6,11 +6,12 @@ re-derived here. Kernels are cached on disk after the first compile.
 import hashlib
 import math
 import pathlib
+import types
 
 import numba
 
 from . import _math
-from ._backends import bind
+from ._backends import NUMBA_LOCK, bind
 
 # numba invalidates a cached kernel only when *this* file changes, not when ``_math`` does. The
 # disk cache is therefore used only while _math.py still hashes to the value recorded here
@@ -50,38 +51,64 @@ PARALLEL_MIN_ROWS = 50_000
 
 
 _f64 = numba.float64  # float32 inputs (XGBoost margins) are computed in float64
+_MAX = 1.7976931348623157e308
 
 
+# Each loop also checks its inputs as it reads them (finite raw score, label in [0, 1], finite
+# weight >= 0; NaN fails every comparison) and returns the number of bad rows, so a call needs no
+# separate validation passes; FocalLoss re-checks with numpy to name the problem when it is > 0.
 def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
+    bad = 0
     for i in numba.prange(z.shape[0]):
-        yi = _f64(y[i]) * (1.0 - eps) + 0.5 * eps
-        gi, hi = _gradient_hessian(_f64(z[i]), yi, a, b, g, mode, floor)
-        if w is None:
-            grad[i] = gi
-            hess[i] = hi
-        else:
-            grad[i] = gi * _f64(w[i])
-            hess[i] = hi * _f64(w[i])
+        zi, yi = _f64(z[i]), _f64(y[i])
+        wi = 1.0 if w is None else _f64(w[i])
+        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
+            bad += 1
+        gi, hi = _gradient_hessian(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
+        grad[i] = gi * wi
+        hess[i] = hi * wi
+    return bad
 
 
 def loss(z, y, w, eps, a, b, g, out):
+    bad = 0
     for i in numba.prange(z.shape[0]):
-        li = _loss(_f64(z[i]), _f64(y[i]) * (1.0 - eps) + 0.5 * eps, a, b, g)
-        out[i] = li if w is None else li * _f64(w[i])
+        zi, yi = _f64(z[i]), _f64(y[i])
+        wi = 1.0 if w is None else _f64(w[i])
+        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
+            bad += 1
+        out[i] = _loss(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g) * wi
+    return bad
 
 
 def posterior(z, a, b, g, out):
+    bad = 0
     for i in numba.prange(z.shape[0]):
-        out[i] = _posterior(_f64(z[i]), a, b, g)
+        zi = _f64(z[i])
+        if not abs(zi) <= _MAX:
+            bad += 1
+        out[i] = _posterior(zi, a, b, g)
+    return bad
 
 
 def _compile(f):
-    """The loop compiled twice (parallel and serial); the call picks by row count."""
+    """The loop compiled twice; the call picks by row count. The parallel one releases the GIL
+    and takes NUMBA_LOCK (numba's default threading layer must not be entered by two threads at
+    once); the serial one keeps the GIL and needs no lock, which is what many small calls from a
+    booster's threads (CatBoost: ~700 blocks per iteration) want."""
     par = numba.njit(parallel=True, nogil=True, cache=_CACHE)(f)
-    ser = numba.njit(nogil=True, cache=_CACHE)(f)
+    # numba's disk cache is keyed by the function's qualified name, not by parallel=: the serial
+    # compilation needs a function of its own name, or the two overwrite each other's cache entry
+    # (seen: the "parallel" kernel loaded serial code from the cache).
+    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial")
+    serial.__qualname__ = f.__qualname__ + "_serial"
+    ser = numba.njit(cache=_CACHE)(serial)
 
     def run(z, *args):
-        return (par if z.shape[0] >= PARALLEL_MIN_ROWS else ser)(z, *args)
+        if z.shape[0] < PARALLEL_MIN_ROWS:
+            return ser(z, *args)
+        with NUMBA_LOCK:
+            return par(z, *args)
 
     run.__name__, run.__doc__ = f.__name__, f.__doc__
     return run

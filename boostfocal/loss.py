@@ -1,16 +1,21 @@
 """``FocalLoss``: the one object every booster adapter and estimator calls."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import _math
 from . import _validation as check
-import os
-
-from ._backends import (NUMBA_LOCK, NUMPY, array_namespace, eager, fused_gradient_hessian,
-                        numba_kernels)
+from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
 _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
+def _vector(a, n=None):
+    """A non-empty 1-D float32/float64 numpy array (of n rows): what the numba loops read."""
+    return (type(a) is np.ndarray and a.ndim == 1 and a.dtype.char in "fd" and a.shape[0] > 0
+            and (n is None or a.shape[0] == n))
+
+
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
@@ -39,8 +44,8 @@ class FocalLoss:
         wrong rows (gamma = 2, y = 1: p < 0.0578) and makes Newton boosters take wild steps.
         "expected" (Fisher scoring) averages the two branches with the posterior eta(z) that the
         score implies: eta H1 + (1 - eta) H0 > 0 everywhere; it equals the exact hessian when
-        gamma = 0. "clipped" is max(exact, min_hessian). The default is "expected" until the
-        real-data study settles it.
+        gamma = 0 and the classes are not weighted. "clipped" is max(exact, min_hessian). The
+        default is "expected" until the real-data study settles it.
     min_hessian : float >= 0, default 1e-12
         Floor applied per row (before the sample weight) in the "expected" and "clipped" modes.
 
@@ -101,18 +106,20 @@ class FocalLoss:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     # -- the loss -----------------------------------------------------------------------------
-    # Inputs may be numpy arrays (the fused numba loop; the eager numpy binding without numba) or
-    # CuPy arrays (the eager CuPy binding, on the GPU). The results live where the inputs did.
+    # Inputs may be numpy arrays (the compiled numba loop; the eager numpy binding without numba)
+    # or CuPy arrays (one fused CuPy kernel, on the GPU). Results live where the inputs did.
+    # numpy vectors that numba can read as they are go straight to the loop, which checks their
+    # values as it reads them; anything else is converted and checked by _validation first.
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss L(y, z), weighted by ``sample_weight`` (float64, shape (n,))."""
-        xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, True)
-        k = numba_kernels() if xp is np else None
+        k, z, y, w = self._prepared(y_true, raw_score, sample_weight, True)
         if k is None:
+            xp = array_namespace(z)
             out = eager(xp).loss(z.astype(xp.float64), self._smooth(y), self.a, self.b, self.gamma)
             return out if w is None else out * w
         out = np.empty(z.shape[0])
-        with NUMBA_LOCK:
-            k.loss(z, y, w, self.label_smoothing, self.a, self.b, self.gamma, out)
+        if k.loss(z, y, w, self.label_smoothing, self.a, self.b, self.gamma, out):
+            self._bad_input(y_true, raw_score, sample_weight)
         return out
 
     def mean_loss(self, y_true, raw_score, sample_weight=None):
@@ -125,30 +132,39 @@ class FocalLoss:
             raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
         return float(per_row.sum()) / total
 
-    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True):
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
+                         out=None):
         """Gradient and hessian of the per-row loss with respect to ``raw_score``.
 
-        Returns two float64 arrays of shape (n,), already multiplied by ``sample_weight``.
-        ``check_input=False`` skips the label and weight checks (for adapters that checked them
-        once before training and pass float64 arrays); raw scores are always checked.
+        Returns ``(grad, hess)``, float64 of shape (n,), already multiplied by ``sample_weight``.
+        ``out=(grad, hess)`` writes into given arrays instead (any float dtype, strided views
+        such as the columns of an (n, 2) array allowed) and returns them. ``check_input=False``
+        lets CuPy callers skip the label and weight checks (they checked once, before training);
+        numpy inputs are checked inside the compiled loop at no extra pass.
         """
-        xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, check_input)
+        k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
+        if k is not None:
+            grad, hess = (np.empty(z.shape[0]), np.empty(z.shape[0])) if out is None else out
+            if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
+                                  self._mode, self.min_hessian, grad, hess):
+                self._bad_input(y_true, raw_score, sample_weight)
+            return grad, hess
+        xp = array_namespace(z)
         if xp is not np and _FUSE:  # CuPy: one fused kernel
             f = fused_gradient_hessian(xp, self.a, self.b, self.gamma, self._mode,
                                        self.min_hessian, self.label_smoothing, w is not None)
             z = z.astype(xp.float64)
-            return f(z, y) if w is None else f(z, y, w)
-        k = numba_kernels() if xp is np else None
-        if k is None:
+            grad, hess = f(z, y) if w is None else f(z, y, w)
+        else:
             grad, hess = eager(xp).gradient_hessian(z.astype(xp.float64), self._smooth(y), self.a,
                                                     self.b, self.gamma, self._mode,
                                                     self.min_hessian)
-            return (grad, hess) if w is None else (grad * w, hess * w)
-        grad, hess = np.empty(z.shape[0]), np.empty(z.shape[0])
-        with NUMBA_LOCK:
-            k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
-                               self._mode, self.min_hessian, grad, hess)
-        return grad, hess
+            if w is not None:
+                grad, hess = grad * w, hess * w
+        if out is None:
+            return grad, hess
+        out[0][...], out[1][...] = grad, hess
+        return out
 
     # -- link, posterior and the optimal constant -------------------------------------------
     def posterior(self, raw_score):
@@ -159,14 +175,14 @@ class FocalLoss:
         classes are weighted). For gamma = 0 and no class weights it is exactly sigmoid(z).
         """
         xp = array_namespace(raw_score)
-        z = check.raw_score(raw_score, xp)
         k = numba_kernels() if xp is np else None
+        z = raw_score if k is not None and _vector(raw_score) else check.raw_score(raw_score, xp)
         if k is None:
             eta = eager(xp).posterior(z.astype(xp.float64), self.a, self.b, self.gamma)
         else:
             eta = np.empty(z.shape[0])
-            with NUMBA_LOCK:
-                k.posterior(z, self.a, self.b, self.gamma, eta)
+            if k.posterior(z, self.a, self.b, self.gamma, eta):
+                check.raw_score(raw_score)  # raises, naming the problem
         eps = self.label_smoothing
         if eps:
             eta = xp.clip((eta - 0.5 * eps) / (1.0 - eps), 0.0, 1.0)
@@ -215,6 +231,22 @@ class FocalLoss:
         if f_lo > 0.0 or f_hi < 0.0:  # alpha in {0, 1}: one class carries no loss, no interior root
             return lo if f_lo > 0.0 else hi
         return float(brentq(mean_gradient, lo, hi, xtol=1e-14, rtol=4 * tiny, maxiter=500))
+
+    @staticmethod
+    def _prepared(y_true, raw_score, sample_weight, check_input):
+        """(numba kernels or None, z, y, w) as the computation takes them."""
+        k = numba_kernels()
+        if (k is not None and _vector(raw_score) and _vector(y_true, raw_score.shape[0])
+                and (sample_weight is None or _vector(sample_weight, raw_score.shape[0]))):
+            return k, raw_score, y_true, sample_weight  # values are checked inside the loop
+        xp, z, y, w = FocalLoss._inputs(y_true, raw_score, sample_weight, check_input)
+        return (k if xp is np else None), z, y, w
+
+    @staticmethod
+    def _bad_input(y_true, raw_score, sample_weight):
+        """The compiled loop met a bad value: let the numpy checks name it."""
+        FocalLoss._inputs(y_true, raw_score, sample_weight, True)
+        raise ValueError("raw_score, y_true or sample_weight holds a value out of range")
 
     @staticmethod
     def _inputs(y_true, raw_score, sample_weight, check_input):
