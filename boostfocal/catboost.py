@@ -1,0 +1,271 @@
+"""CatBoost adapter: the focal loss as a custom objective and eval metric.
+
+``FocalObjective`` is a CatBoost ``loss_function`` object and ``FocalMetric`` an ``eval_metric``
+object, for ``CatBoost``, ``CatBoostClassifier`` and ``catboost.train``. Every number comes from
+``FocalLoss``; this module only moves approxes, targets and weights between CatBoost and it.
+``fit`` / ``train`` add what a custom objective cannot get from CatBoost itself: the focal start
+(``FocalLoss.init_score``) and predictions that include it.
+
+CatBoost facts this module handles (1.2.10):
+
+* ``calc_ders_range(approxes, targets, weights)`` gets read-only views of CatBoost's memory
+  (approxes float64, targets and weights float32; ``weights`` is None without sample weights) in
+  blocks of a few hundred rows, and CatBoost *maximises*: it wants minus the gradient and minus
+  the hessian, weights included, as an (n, 2) float64 array.
+* With numba installed CatBoost tries to ``numba.njit`` the methods of a custom objective or
+  metric, which only works for methods that ignore ``self``, and marks the object with
+  ``setattr(obj, "_jited", True)``, which an immutable object refuses (fit would fail). Our
+  per-row work is already compiled inside ``FocalLoss``, so both classes set ``no_jit``.
+* A custom objective needs an ``eval_metric`` (CatBoostError otherwise); ``boost_from_average``
+  is refused for it, so training starts at 0 unless the Pool has a ``baseline``. The baseline is
+  not part of the model, and ``predict`` adds a Pool's baseline to the model's raw score.
+  ``model.set_scale_and_bias`` is part of the model (kept by cbm/json save and pickle).
+* With a custom objective *and* a custom metric CatBoost stores no class labels: ``predict()``
+  raises IndexError unless ``class_names`` is set.
+* ``catboost.train`` with a custom objective passes labels as they are (0, 1, 2, ... for a
+  multi-class Pool): ``FocalLoss`` checks them on every call. With ``class_names`` of more than
+  two classes CatBoost calls ``calc_ders_multi`` instead, which raises a clear error here.
+* ``class_weights`` and ``auto_class_weights`` are silently ignored for a custom objective
+  (``weights`` stays None) and ``scale_pos_weight`` is refused: ``fit`` / ``train`` reject all
+  three; the focal loss has ``alpha`` / ``pos_weight`` for that.
+* ``task_type="GPU"``: CatBoost 1.2.10 runs a Python objective on the GPU only as a numba CUDA
+  kernel, ``calc_ders_range_gpu``, which it looks up inside a training callback, where any error
+  aborts the whole process (std::terminate). Nothing is visible to the objective earlier (the
+  descriptor is built through Cython's ``hasattr``, which swallows errors), so ``fit`` / ``train``
+  refuse GPU up front, and ``FocalObjective.calc_ders_range_gpu`` at least gives the abort a
+  clear message. ``FocalMetric`` works with GPU training of a built-in objective (CatBoost
+  evaluates it on the CPU).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import numpy as np
+from catboost import CatBoost, Pool
+
+from ._adapter import FocalParams
+from .loss import FocalLoss
+
+__all__ = ["FocalObjective", "FocalMetric", "fit", "train", "predict_proba"]
+
+_METADATA_KEY = "boostfocal_loss"  # the FocalLoss parameters, stored in the model's metadata
+_GPU = ("task_type='GPU': CatBoost runs a Python objective on the GPU only as a numba CUDA kernel "
+        "(calc_ders_range_gpu), which boostfocal does not provide; train with task_type='CPU' "
+        "(FocalMetric alone does work as the eval_metric of a built-in GPU objective)")
+_MULTICLASS = ("boostfocal's CatBoost objective is binary (one approx per row, labels in [0, 1]); "
+               "multi-class focal loss is not supported")
+
+
+class FocalObjective(FocalParams):
+    """CatBoost ``loss_function``: the focal loss of ``FocalLoss(**params)``.
+
+    ``calc_ders_range`` returns minus the (weighted) gradient and hessian: CatBoost maximises.
+    """
+
+    __slots__ = ()
+    no_jit = True  # see the module docstring: FocalLoss is already compiled, and we are immutable
+
+    def calc_ders_range(self, approxes, targets, weights):
+        ders = np.empty((len(approxes), 2))
+        self.loss.gradient_hessian(targets, approxes, weights, out=(ders[:, 0], ders[:, 1]))
+        return np.negative(ders, out=ders)
+
+    @property
+    def calc_ders_range_gpu(self):  # CatBoost's GPU callback reads it; the error aborts training
+        raise ValueError(_GPU)
+
+    def calc_ders_multi(self, approxes, target, weight):
+        raise ValueError(f"CatBoost asked for multi-class derivatives (class_names has more than "
+                         f"two classes): {_MULTICLASS}")
+
+
+class FocalMetric(FocalParams):
+    """CatBoost ``eval_metric``: the weighted mean focal loss (lower is better).
+
+    Equals ``FocalLoss.mean_loss(y, raw_score, w)`` on the raw scores CatBoost holds (which
+    include a Pool's baseline).
+    """
+
+    __slots__ = ()
+    no_jit = True
+
+    def is_max_optimal(self):
+        return False
+
+    def evaluate(self, approxes, target, weight):
+        if len(approxes) != 1:
+            raise ValueError(f"FocalMetric got {len(approxes)} approxes per row: {_MULTICLASS}")
+        per_row = self.loss.loss(target, approxes[0], weight)
+        total = float(per_row.shape[0]) if weight is None else float(np.sum(weight, dtype=float))
+        return float(per_row.sum()), total
+
+    def get_final_error(self, error, weight):
+        return error / weight if weight > 0 else float("nan")
+
+
+# -- training with the focal start -----------------------------------------------------------
+def fit(model, X, y=None, *, eval_set=None, **fit_params):
+    """``model.fit(X, y, eval_set=..., **fit_params)``, started at the focal optimum.
+
+    ``model`` is a ``CatBoost`` / ``CatBoostClassifier`` whose ``loss_function`` is a
+    ``FocalObjective``. Training and eval sets start at ``FocalLoss.init_score`` of the training
+    labels and weights (passed as their baseline; a Pool that already has a baseline keeps it and
+    the start is then 0), the start is stored in the model as its bias (``set_scale_and_bias``),
+    so raw predictions, saved models and ``predict_proba`` below include it. Unset ``eval_metric``
+    becomes the matching ``FocalMetric`` and unset ``class_names`` becomes [0, 1]. Returns
+    ``model``.
+    """
+    if not isinstance(model, CatBoost):
+        raise TypeError("model must be a CatBoost or CatBoostClassifier, got "
+                        f"{type(model).__name__}")
+    objective = _checked_params(model.get_params())
+    if "init_model" in fit_params and fit_params["init_model"] is not None:
+        raise ValueError("init_model is not supported by boostfocal.catboost.fit: CatBoost drops "
+                         "the init model's bias (the focal start) when it continues training")
+    if isinstance(X, Pool):
+        if y is not None:
+            raise ValueError("y must be None when X is a catboost.Pool (the Pool holds the labels)")
+        if "baseline" in fit_params or "sample_weight" in fit_params:
+            raise ValueError("baseline and sample_weight must be None when X is a catboost.Pool")
+        labels, weights = X.get_label(), _pool_weights(X)
+        given = _has_baseline(X)
+    else:
+        if y is None:
+            raise ValueError("y is required when X is not a catboost.Pool")
+        labels, weights = y, fit_params.get("sample_weight")
+        given = fit_params.get("baseline") is not None
+    if labels is None:
+        raise ValueError("the training set has no labels")
+    start = objective.loss.init_score(labels, weights)  # also checks the labels
+    start = 0.0 if given else start
+
+    defaults = {}
+    if model.get_params().get("eval_metric") is None:
+        defaults["eval_metric"] = FocalMetric.from_loss(objective.loss)
+    if model.get_params().get("class_names") is None and _hard_binary(labels):
+        defaults["class_names"] = [0, 1]
+    if defaults:
+        model.set_params(**defaults)
+
+    lent = []  # Pools given the start as baseline, reset afterwards: predict() adds a baseline
+    try:
+        if isinstance(X, Pool):
+            if not given:
+                _lend_start(X, start, lent)
+        elif not given:
+            fit_params["baseline"] = np.full(len(labels), start)
+        if eval_set is not None:
+            eval_set = _eval_pools(eval_set, start, X, fit_params, model, lent)
+        model.fit(X, y, eval_set=eval_set, **fit_params)
+    finally:
+        for pool in lent:
+            pool.set_baseline(np.zeros(pool.num_row()))
+    scale, bias = model.get_scale_and_bias()
+    model.set_scale_and_bias(scale, bias + start)
+    model.get_metadata()[_METADATA_KEY] = json.dumps(objective.loss.get_params())
+    return model
+
+
+def train(pool, params, *, eval_set=None, **fit_params):
+    """``catboost.train(pool, params, ...)`` through ``fit``: a ``CatBoost`` model with the focal
+    start (see ``fit``). ``params["loss_function"]`` must be a ``FocalObjective``."""
+    if not isinstance(params, Mapping):
+        raise TypeError("params must be a dict of CatBoost parameters, got "
+                        f"{type(params).__name__}")
+    return fit(CatBoost(dict(params)), pool, eval_set=eval_set, **fit_params)
+
+
+def predict_proba(model, data, loss=None, **predict_params):
+    """Calibrated class probabilities (n, 2): ``FocalLoss.predict_proba`` of the raw score.
+
+    CatBoost's own ``predict_proba`` is sigmoid(raw score), which is the focal posterior only for
+    gamma = 0 without class weights (it ranks rows the same way). ``loss`` defaults to the model's
+    ``FocalObjective`` or, for a model trained by ``fit`` and saved, to the loss stored in its
+    metadata.
+    """
+    loss = _model_loss(model) if loss is None else loss
+    if not isinstance(loss, FocalLoss):
+        raise TypeError(f"loss must be a FocalLoss, got {type(loss).__name__}")
+    raw = model.predict(data, prediction_type="RawFormulaVal", **predict_params)
+    return loss.predict_proba(raw)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _checked_params(params):
+    """The FocalObjective of ``params``, after rejecting what cannot run with it."""
+    objective = params.get("loss_function")
+    if not isinstance(objective, FocalObjective):
+        raise TypeError("loss_function must be a boostfocal.catboost.FocalObjective, got "
+                        f"{objective!r}")
+    if str(params.get("task_type", "CPU")).upper() == "GPU":
+        raise ValueError(_GPU)
+    if params.get("boost_from_average"):
+        raise ValueError("boost_from_average=True: CatBoost refuses it for custom objectives; "
+                         "boostfocal.catboost.fit starts at FocalLoss.init_score instead")
+    for key in ("class_weights", "auto_class_weights", "scale_pos_weight"):
+        if params.get(key) not in (None, "None"):
+            raise ValueError(f"{key}={params[key]!r}: CatBoost does not apply class weights to a "
+                             "custom objective (it ignores them or refuses them); use "
+                             "FocalObjective(alpha=...) or (pos_weight=...), or sample weights")
+    metric = params.get("eval_metric")
+    if isinstance(metric, FocalMetric) and metric.loss != objective.loss:
+        raise ValueError(f"eval_metric {metric!r} and loss_function {objective!r} differ: early "
+                         "stopping would watch another loss than the one trained")
+    return objective
+
+
+def _pool_weights(pool):
+    w = np.asarray(pool.get_weight(), dtype=np.float64)
+    return None if w.size == 0 or np.all(w == 1.0) else w
+
+
+def _has_baseline(pool):
+    b = pool.get_baseline()
+    return b is not None and np.size(b) > 0 and bool(np.any(np.asarray(b) != 0.0))
+
+
+def _hard_binary(labels):
+    y = np.asarray(labels, dtype=np.float64)
+    return bool(np.all((y == 0.0) | (y == 1.0)))
+
+
+def _lend_start(pool, start, lent):
+    if start != 0.0 and not _has_baseline(pool):
+        pool.set_baseline(np.full(pool.num_row(), start))
+        lent.append(pool)
+
+
+def _eval_pools(eval_set, start, X, fit_params, model, lent):
+    """Eval sets as Pools starting at ``start`` (a Pool without a baseline gets it for the fit)."""
+    single = isinstance(eval_set, (Pool, tuple))
+    sets = [eval_set] if single else list(eval_set)
+    features = {}
+    for key in ("cat_features", "text_features", "embedding_features"):
+        value = fit_params.get(key, model.get_params().get(key))
+        if value is None and isinstance(X, Pool):
+            value = getattr(X, f"get_{key[:-1]}_indices", lambda: None)() or None
+        if value is not None:
+            features[key] = value
+    pools = []
+    for item in sets:
+        if isinstance(item, Pool):
+            _lend_start(item, start, lent)
+            pools.append(item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            pools.append(Pool(item[0], item[1], baseline=np.full(len(item[1]), start), **features))
+        else:
+            raise TypeError("eval_set must be a Pool, an (X, y) tuple or a list of them, got "
+                            f"{type(item).__name__}")
+    return pools[0] if single else pools
+
+
+def _model_loss(model):
+    objective = model.get_params().get("loss_function")
+    if isinstance(objective, FocalObjective):
+        return objective.loss
+    stored = model.get_metadata().get(_METADATA_KEY) if model.is_fitted() else None
+    if stored is None:
+        raise ValueError("the model holds no boostfocal loss (not trained by "
+                         "boostfocal.catboost.fit): pass loss=FocalLoss(...)")
+    return FocalLoss(**json.loads(stored))
