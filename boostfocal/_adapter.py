@@ -1,8 +1,11 @@
 """Shared base of the booster adapters: focal parameters held as an immutable value object.
 
 Adapters translate shapes and signatures only; every number comes from ``self.loss``
-(a ``FocalLoss``). Value semantics make them safe to pickle, deep-copy (CatBoost copies the
-objective at fit time), ``sklearn.clone`` (through ``get_params``) and compare.
+(a ``FocalLoss``). Value semantics make them safe to pickle, copy (CatBoost deep-copies the
+objective at fit time and in ``get_params``; copies are the object itself, which is immutable),
+``sklearn.clone`` (through deep copy) and compare. There is deliberately no ``get_params``:
+scikit-learn would then expand the object into ``objective__gamma``-style parameters, which
+XGBoost and LightGBM forward to the booster as unknown parameters.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ class FocalParams:
 
     A subclass with parameters of its own lists them in ``_extra`` (name -> default), accepts
     them in its ``__init__`` and stores them with ``object.__setattr__``; they then take part in
-    ``get_params``, equality, hashing, pickling and ``repr`` like the focal ones.
+    ``params``, equality, hashing, pickling and ``repr`` like the focal ones.
     """
 
     __slots__ = ("loss",)
@@ -33,8 +36,9 @@ class FocalParams:
     def from_loss(cls, loss: FocalLoss, **extra):
         return cls(**loss.get_params(), **extra)
 
-    def get_params(self, deep=True):
-        """FocalLoss's parameters and the subclass's own (lets ``sklearn.base.clone`` rebuild)."""
+    def params(self):
+        """FocalLoss's parameters and the subclass's own: ``type(self)(**self.params())`` is an
+        equal object."""
         params = self.loss.get_params()
         params.update({name: getattr(self, name) for name in self._extra})
         return params
@@ -42,14 +46,20 @@ class FocalParams:
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
 
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __reduce__(self):
-        return _rebuild, (type(self), self.get_params())
+        return _rebuild, (type(self), self.params())
 
     def __eq__(self, other):
-        return type(other) is type(self) and other.get_params() == self.get_params()
+        return type(other) is type(self) and other.params() == self.params()
 
     def __hash__(self):
-        return hash((type(self).__name__, tuple(self.get_params().items())))
+        return hash((type(self).__name__, tuple(self.params().items())))
 
     def __repr__(self):
         own = [f"{k}={getattr(self, k)!r}" for k, d in self._extra.items() if getattr(self, k) != d]
