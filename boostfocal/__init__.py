@@ -1,10 +1,21 @@
 """boostfocal: the binary focal loss as an exact, fast training objective for gradient boosting.
 
 ``FocalLoss`` holds the math; ``boostfocal.xgboost``, ``boostfocal.lightgbm`` and
-``boostfocal.catboost`` adapt it to each booster. Importing boostfocal imports no booster.
+``boostfocal.catboost`` adapt it to each booster; ``FocalXGBClassifier``, ``FocalLGBMClassifier``
+and ``FocalCatBoostClassifier`` are scikit-learn classifiers. Importing boostfocal imports no
+booster: each is imported when first used.
 """
 from .check import GradientCheck, check_gradients
 from .loss import FocalLoss
 
 __version__ = "0.1.0"
-__all__ = ["FocalLoss", "check_gradients", "GradientCheck", "__version__"]
+_ESTIMATORS = ("FocalXGBClassifier", "FocalLGBMClassifier", "FocalCatBoostClassifier")
+__all__ = ["FocalLoss", "check_gradients", "GradientCheck", *_ESTIMATORS, "__version__"]
+
+
+def __getattr__(name):
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

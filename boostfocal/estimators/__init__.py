@@ -1,0 +1,12 @@
+"""scikit-learn classifiers trained with the focal loss, one per booster (imported lazily)."""
+_WHERE = {"FocalXGBClassifier": "xgboost", "FocalLGBMClassifier": "lightgbm",
+          "FocalCatBoostClassifier": "catboost"}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,200 @@
+"""The shared scikit-learn classifier: everything but the booster glue.
+
+A subclass supplies three methods: ``_fit_booster`` (train from a start score), ``_raw_score``
+(the raw score of the fitted booster, start included) and ``_booster_defaults`` (how the shared
+parameter names map to the booster's own).
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .. import _validation as check
+from ..loss import FocalLoss
+
+_INIT = ("optimal", "zero")
+_PROBA = ("posterior", "sigmoid")
+
+
+def _is_frame(X):
+    return hasattr(X, "columns") and hasattr(X, "dtypes")
+
+
+class FocalClassifierBase(ClassifierMixin, BaseEstimator):
+    """Binary classifier trained with the focal loss (see the subclasses for the booster).
+
+    Parameters
+    ----------
+    gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian
+        The focal loss, as in ``boostfocal.FocalLoss``.
+    init_score : {"optimal", "zero"}, default "optimal"
+        Start boosting at the constant minimising the focal loss (``FocalLoss.init_score``) or at 0.
+    proba : {"posterior", "sigmoid"}, default "posterior"
+        ``predict_proba`` through the posterior the focal loss implies (``FocalLoss.posterior``,
+        calibrated) or through the plain sigmoid of the raw score (what the boosters do).
+    n_estimators, learning_rate, max_depth, random_state, n_jobs
+        The boosters' usual names; None leaves the booster's own default.
+    early_stopping_rounds : int or None
+        Stop when the focal loss on the last ``eval_set`` has not improved for this many rounds.
+    **kwargs
+        Any other parameter of the booster, passed through under its own name (as the boosters'
+        sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
+    """
+
+    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
+                 hessian="expected", min_hessian=1e-12, init_score="optimal", proba="posterior",
+                 n_estimators=100, learning_rate=None, max_depth=None, random_state=None,
+                 n_jobs=None, early_stopping_rounds=None, **kwargs):
+        self.gamma = gamma
+        self.alpha = alpha
+        self.pos_weight = pos_weight
+        self.label_smoothing = label_smoothing
+        self.hessian = hessian
+        self.min_hessian = min_hessian
+        self.init_score = init_score
+        self.proba = proba
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.early_stopping_rounds = early_stopping_rounds
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    # -- parameters: the signature's plus any booster keyword given -----------------------------
+    def _extra_params(self):
+        names = set(self._get_param_names())
+        return {k: v for k, v in vars(self).items()
+                if k not in names and not k.startswith("_") and not k.endswith("_")}
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep)
+        params.update(self._extra_params())
+        return params
+
+    def set_params(self, **params):
+        names = set(self._get_param_names())
+        for key, value in params.items():
+            if key in names or key in self._extra_params() or "__" not in key:
+                setattr(self, key, value)
+            else:
+                raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
+        return self
+
+    def booster_params(self):
+        """The booster keywords passed through (everything not a focal or shared parameter)."""
+        return dict(self._extra_params())
+
+    # -- fit ----------------------------------------------------------------------------------
+    def focal_loss(self):
+        """The ``FocalLoss`` these parameters describe (validates them)."""
+        return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
+                         self.hessian, self.min_hessian)
+
+    def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None,
+            early_stopping_rounds=None):
+        """Fit on binary targets of any label type (two classes; ``classes_[1]`` is positive).
+
+        ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
+        constructor) training stops on the focal loss of the last one.
+        """
+        loss = self.focal_loss()
+        check.choice("init_score", self.init_score, _INIT)
+        check.choice("proba", self.proba, _PROBA)
+        rounds = early_stopping_rounds if early_stopping_rounds is not None \
+            else self.early_stopping_rounds
+        X, y = self._check_X_y(X, y)
+        w = None if sample_weight is None else _check_sample_weight(sample_weight, X,
+                                                                     dtype=np.float64)
+        y01 = self._encode(y, fitting=True)
+        evals = []
+        for i, pair in enumerate(eval_set or ()):
+            Xe, ye = pair
+            we = None if eval_sample_weight is None else eval_sample_weight[i]
+            Xe = self._check_X(Xe)
+            evals.append((Xe, self._encode(ye), None if we is None else
+                          _check_sample_weight(we, Xe, dtype=np.float64)))
+        if rounds is not None and not evals:
+            raise ValueError("early_stopping_rounds needs an eval_set to watch")
+        self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else 0.0
+        self._fit_booster(X, y01, w, evals, rounds, loss)
+        return self
+
+    def _check_X_y(self, X, y):
+        if _is_frame(X):
+            validate_data(self, X, reset=True, skip_check_array=True)
+            self._check_frame_dtypes(X)
+            y = np.asarray(y)
+        else:
+            X, y = validate_data(self, X, y, accept_sparse=self._sparse, dtype=[np.float64,
+                                 np.float32], ensure_all_finite="allow-nan", y_numeric=False)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)}")
+        return X, y
+
+    def _check_X(self, X):
+        if _is_frame(X):
+            validate_data(self, X, reset=False, skip_check_array=True)
+            self._check_frame_dtypes(X)
+            return X
+        return validate_data(self, X, reset=False, accept_sparse=self._sparse,
+                             dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+
+    @staticmethod
+    def _check_frame_dtypes(X):
+        bad = [c for c, t in X.dtypes.items() if t.kind not in "biuf" and str(t) != "category"]
+        if bad:
+            raise TypeError(f"X columns must be numeric, bool or pandas 'category'; got "
+                            f"{[(c, str(X.dtypes[c])) for c in bad][:5]}")
+
+    def _encode(self, y, fitting=False):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        check_classification_targets(y)
+        if fitting:
+            classes, y01 = np.unique(y, return_inverse=True)
+            if classes.size > 2:
+                raise ValueError(f"Only binary classification is supported. y has "
+                                 f"{classes.size} classes: the focal loss here is binary")
+            if classes.size < 2:
+                raise ValueError("y has one class only: a classifier needs two classes")
+            self.classes_ = classes
+            return y01.astype(np.float64)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"eval_set labels {unknown[:5]} are not among classes_ "
+                             f"{self.classes_}")
+        return (y == self.classes_[1]).astype(np.float64)
+
+    # -- predict ------------------------------------------------------------------------------
+    def decision_function(self, X):
+        """Raw scores (margins), the start score included."""
+        check_is_fitted(self, "init_score_")
+        return self._raw_score(self._check_X(X))
+
+    def predict_proba(self, X):
+        """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
+        or the sigmoid of the raw score (``proba="sigmoid"``)."""
+        z = self.decision_function(X)
+        if self.proba == "sigmoid":
+            p = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+            return np.column_stack([1.0 - p, p])
+        return self.focal_loss().predict_proba(z)
+
+    def predict(self, X):
+        """The class with the higher probability."""
+        check_is_fitted(self, "init_score_")
+        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = bool(self._sparse)
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    _sparse = False

@@ -1,0 +1,53 @@
+"""``FocalLGBMClassifier``: LightGBM glue for the shared focal classifier."""
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+
+from ..lightgbm import FocalMetric, FocalObjective, train
+from ._base import FocalClassifierBase
+
+_SHARED = {"learning_rate": "learning_rate", "max_depth": "max_depth", "random_state": "seed",
+           "n_jobs": "num_threads"}
+
+
+class FocalLGBMClassifier(FocalClassifierBase):
+    """LightGBM classifier trained with the focal loss (``lightgbm.train`` underneath).
+
+    Parameters are ``FocalClassifierBase``'s; any other keyword is a LightGBM parameter
+    (``num_leaves``, ``reg_lambda``, ``min_child_samples``, ...). The start score is folded into
+    the first tree, so ``booster_.predict(X, raw_score=True)`` (and a saved model) include it.
+    pandas ``category`` columns use LightGBM's native categorical splits.
+    """
+
+    _sparse = ("csr", "csc")
+
+    def _fit_booster(self, X, y01, w, evals, rounds, loss):
+        # feature_pre_filter=False: when pre-filtering leaves no feature (tiny data), LightGBM 4.7
+        # aborts a custom-objective training ("num_features() > 0") instead of growing stumps
+        params = {"objective": FocalObjective.from_loss(loss), "verbosity": -1,
+                  "feature_pre_filter": False}
+        params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
+                       if getattr(self, k) is not None})
+        params.update(self.booster_params())
+        dtrain = lgb.Dataset(X, label=y01, weight=w, free_raw_data=False)
+        valid = [lgb.Dataset(Xe, label=ye, weight=we, reference=dtrain) for Xe, ye, we in evals]
+        callbacks = [lgb.early_stopping(rounds, verbose=False)] if rounds else []
+        self._booster = train(params, dtrain, self.n_estimators, valid_sets=valid or None,
+                              feval=FocalMetric.from_loss(loss) if valid else None,
+                              init_score=self.init_score_, callbacks=callbacks)
+        self.best_iteration_ = self._booster.best_iteration if rounds else None
+        self.n_estimators_ = self._booster.current_iteration()
+
+    def _raw_score(self, X):
+        it = self.best_iteration_ or None
+        return np.asarray(self._booster.predict(X, raw_score=True, num_iteration=it),
+                          dtype=np.float64)
+
+    @property
+    def booster_(self):
+        """The fitted ``lightgbm.Booster`` (start score included)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "init_score_")
+        return self._booster

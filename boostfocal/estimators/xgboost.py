@@ -1,0 +1,57 @@
+"""``FocalXGBClassifier``: XGBoost glue for the shared focal classifier."""
+from __future__ import annotations
+
+import numpy as np
+import xgboost as xgb
+
+from ..xgboost import FocalMetric, FocalObjective, train
+from ._base import FocalClassifierBase
+
+_SHARED = {"learning_rate": "eta", "max_depth": "max_depth", "random_state": "seed",
+           "n_jobs": "nthread"}
+
+
+class FocalXGBClassifier(FocalClassifierBase):
+    """XGBoost classifier trained with the focal loss (native ``xgb.train`` underneath).
+
+    Parameters are ``FocalClassifierBase``'s; any other keyword is an XGBoost parameter
+    (``reg_lambda``, ``min_child_weight``, ``tree_method``, ``device="cuda"``, ...).
+    ``scale_pos_weight`` is rejected: XGBoost ignores it with a custom objective; use
+    ``pos_weight``. The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
+    start score (it is XGBoost's ``base_score``), so a saved booster predicts the same margins.
+    """
+
+    _sparse = ("csr", "csc")
+
+    def _fit_booster(self, X, y01, w, evals, rounds, loss):
+        obj = FocalObjective.from_loss(loss)
+        params = {"verbosity": 0}
+        params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
+                       if getattr(self, k) is not None})
+        params.update(self.booster_params())
+        params["base_score"] = 1.0 / (1.0 + np.exp(-self.init_score_))
+        dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
+        watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
+                 for i, (Xe, ye, we) in enumerate(evals)]
+        self._booster = train(params, dtrain, self.n_estimators, obj=obj, evals=watch,
+                              custom_metric=FocalMetric.from_loss(loss) if watch else None,
+                              early_stopping_rounds=rounds, verbose_eval=False)
+        self.n_estimators_ = self._booster.num_boosted_rounds()
+        self.best_iteration_ = getattr(self._booster, "best_iteration", None) if rounds else None
+
+    def _raw_score(self, X):
+        end = self.n_estimators_ if self.best_iteration_ is None else self.best_iteration_ + 1
+        margins = self._booster.predict(xgb.DMatrix(X, enable_categorical=True),
+                                        output_margin=True, iteration_range=(0, end))
+        return margins.astype(np.float64)
+
+    def get_booster(self):
+        """The fitted ``xgb.Booster``."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "init_score_")
+        return self._booster
+
+    @property
+    def booster_(self):
+        return self.get_booster()
