@@ -310,5 +310,5 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     params = obj.train_params(params, start)
     device = params.get("device")
     if obj.device is None and _gpu_ordinal(device) is not None:
-        obj = FocalObjective(**{**obj.get_params(), "device": device})
+        obj = FocalObjective(**{**obj.params(), "device": device})
     return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
