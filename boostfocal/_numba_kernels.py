@@ -57,7 +57,7 @@ _MAX = 1.7976931348623157e308
 # Each loop also checks its inputs as it reads them (finite raw score, label in [0, 1], finite
 # weight >= 0; NaN fails every comparison) and returns the number of bad rows, so a call needs no
 # separate validation passes; FocalLoss re-checks with numpy to name the problem when it is > 0.
-def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
+def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, scale, grad, hess):
     bad = 0
     for i in numba.prange(z.shape[0]):
         zi, yi = _f64(z[i]), _f64(y[i])
@@ -65,8 +65,22 @@ def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, grad, hess):
         if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
             bad += 1
         gi, hi = _gradient_hessian(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
-        grad[i] = gi * wi
-        hess[i] = hi * wi
+        grad[i] = gi * (wi * scale)
+        hess[i] = hi * (wi * scale)
+    return bad
+
+
+def gradient_hessian_pairs(z, y, w, eps, a, b, g, mode, floor, scale, out):
+    """As gradient_hessian, into the columns of one (n, 2) array (CatBoost's layout)."""
+    bad = 0
+    for i in numba.prange(z.shape[0]):
+        zi, yi = _f64(z[i]), _f64(y[i])
+        wi = 1.0 if w is None else _f64(w[i])
+        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
+            bad += 1
+        gi, hi = _gradient_hessian(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
+        out[i, 0] = gi * (wi * scale)
+        out[i, 1] = hi * (wi * scale)
     return bad
 
 
@@ -114,4 +128,5 @@ def _compile(f):
     return run
 
 
-gradient_hessian, loss, posterior = map(_compile, (gradient_hessian, loss, posterior))
+gradient_hessian, gradient_hessian_pairs, loss, posterior = map(
+    _compile, (gradient_hessian, gradient_hessian_pairs, loss, posterior))

@@ -67,9 +67,8 @@ class FocalObjective(FocalParams):
     no_jit = True  # see the module docstring: FocalLoss is already compiled, and we are immutable
 
     def calc_ders_range(self, approxes, targets, weights):
-        ders = np.empty((len(approxes), 2))
-        self.loss.gradient_hessian(targets, approxes, weights, out=(ders[:, 0], ders[:, 1]))
-        return np.negative(ders, out=ders)
+        return self.loss.gradient_hessian(targets, approxes, weights,
+                                          out=np.empty((len(approxes), 2)), scale=-1.0)
 
     @property
     def calc_ders_range_gpu(self):  # CatBoost's GPU callback reads it; the error aborts training

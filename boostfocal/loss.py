@@ -133,22 +133,27 @@ class FocalLoss:
         return float(per_row.sum()) / total
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
-                         out=None):
+                         out=None, scale=1.0):
         """Gradient and hessian of the per-row loss with respect to ``raw_score``.
 
-        Returns ``(grad, hess)``, float64 of shape (n,), already multiplied by ``sample_weight``.
-        ``out=(grad, hess)`` writes into given arrays instead (any float dtype, strided views
-        such as the columns of an (n, 2) array allowed) and returns them. ``check_input=False``
-        lets CuPy callers skip the label and weight checks (they checked once, before training);
-        numpy inputs are checked inside the compiled loop at no extra pass.
+        Returns ``(grad, hess)``, float64 of shape (n,), already multiplied by ``sample_weight``
+        (and by ``scale``: CatBoost, which maximises, asks for -1). ``out`` receives the result
+        instead: a pair of arrays (any float dtype, strided views allowed) or one (n, 2) array
+        with the gradient in column 0 and the hessian in column 1; it is returned.
+        ``check_input=False`` lets CuPy callers skip the label and weight checks (they checked
+        once, before training); numpy inputs are checked inside the compiled loop, no extra pass.
         """
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
         if k is not None:
-            grad, hess = (np.empty(z.shape[0]), np.empty(z.shape[0])) if out is None else out
-            if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
-                                  self._mode, self.min_hessian, grad, hess):
+            args = (z, y, w, self.label_smoothing, self.a, self.b, self.gamma, self._mode,
+                    self.min_hessian, float(scale))
+            if out is None:
+                out = (np.empty(z.shape[0]), np.empty(z.shape[0]))
+            bad = (k.gradient_hessian(*args, *out) if isinstance(out, tuple)
+                   else k.gradient_hessian_pairs(*args, out))
+            if bad:
                 self._bad_input(y_true, raw_score, sample_weight)
-            return grad, hess
+            return out
         xp = array_namespace(z)
         if xp is not np and _FUSE:  # CuPy: one fused kernel
             f = fused_gradient_hessian(xp, self.a, self.b, self.gamma, self._mode,
@@ -161,9 +166,12 @@ class FocalLoss:
                                                     self.min_hessian)
             if w is not None:
                 grad, hess = grad * w, hess * w
+        if scale != 1.0:
+            grad, hess = grad * scale, hess * scale
         if out is None:
             return grad, hess
-        out[0][...], out[1][...] = grad, hess
+        target = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
+        target[0][...], target[1][...] = grad, hess
         return out
 
     # -- link, posterior and the optimal constant -------------------------------------------

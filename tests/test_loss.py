@@ -431,3 +431,24 @@ def test_eager_array_path_matches_the_compiled_loop(monkeypatch, rng):
         results[name] = out
     for a, b in zip(results["compiled"], results["eager"]):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("n", [300, 120_000])  # serial and parallel loops
+def test_out_buffers_and_scale(n, rng):
+    fl = FocalLoss(gamma=2.0, alpha=0.25)
+    z = rng.normal(0, 3, n)
+    y = (rng.random(n) < 0.1).astype(np.float32)
+    w = rng.uniform(0, 2, n)
+    grad, hess = fl.gradient_hessian(y, z, w)
+    pair = fl.gradient_hessian(y, z, w, out=np.empty((n, 2)), scale=-1.0)
+    np.testing.assert_array_equal(pair, -np.column_stack([grad, hess]))
+    g32, h32 = np.empty(n, np.float32), np.empty(n, np.float32)
+    assert fl.gradient_hessian(y, z, w, out=(g32, h32))[0] is g32
+    np.testing.assert_allclose(g32, grad, rtol=1e-6)
+    np.testing.assert_allclose(h32, hess, rtol=1e-6)
+    block = np.empty((n, 2))
+    fl.gradient_hessian(y, z, w, out=(block[:, 1], block[:, 0]))  # strided views
+    np.testing.assert_array_equal(block, np.column_stack([hess, grad]))
+    with pytest.raises(ValueError, match="raw_score must be finite"):
+        fl.gradient_hessian(y, np.where(np.arange(n) == n - 1, np.nan, z), w,
+                            out=np.empty((n, 2)))
