@@ -70,20 +70,6 @@ def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, scale, grad, hess):
     return bad
 
 
-def gradient_hessian_pairs(z, y, w, eps, a, b, g, mode, floor, scale, out):
-    """As gradient_hessian, into the columns of one (n, 2) array (CatBoost's layout)."""
-    bad = 0
-    for i in numba.prange(z.shape[0]):
-        zi, yi = _f64(z[i]), _f64(y[i])
-        wi = 1.0 if w is None else _f64(w[i])
-        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
-            bad += 1
-        gi, hi = _gradient_hessian(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
-        out[i, 0] = gi * (wi * scale)
-        out[i, 1] = hi * (wi * scale)
-    return bad
-
-
 def loss(z, y, w, eps, a, b, g, out):
     bad = 0
     for i in numba.prange(z.shape[0]):
@@ -128,5 +114,4 @@ def _compile(f):
     return run
 
 
-gradient_hessian, gradient_hessian_pairs, loss, posterior = map(
-    _compile, (gradient_hessian, gradient_hessian_pairs, loss, posterior))
+gradient_hessian, loss, posterior = map(_compile, (gradient_hessian, loss, posterior))

@@ -149,9 +149,8 @@ class FocalLoss:
                     self.min_hessian, float(scale))
             if out is None:
                 out = (np.empty(z.shape[0]), np.empty(z.shape[0]))
-            bad = (k.gradient_hessian(*args, *out) if isinstance(out, tuple)
-                   else k.gradient_hessian_pairs(*args, out))
-            if bad:
+            pair = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
+            if k.gradient_hessian(*args, *pair):
                 self._bad_input(y_true, raw_score, sample_weight)
             return out
         xp = array_namespace(z)

@@ -239,3 +239,18 @@ def test_catboost_expected_failure_is_upstream():
         check_sample_weight_equivalence_on_dense_data(
             "CatBoostClassifier", CatBoostClassifier(iterations=10, thread_count=1, verbose=False,
                                                      allow_writing_files=False))
+
+
+def test_gamma0_matches_builtin_catboost_classifier(imbalanced):
+    from catboost import CatBoostClassifier
+
+    X, y = imbalanced
+    w = np.linspace(0.5, 2.0, len(y))
+    pinned = dict(n_estimators=50, learning_rate=0.1, leaf_estimation_iterations=1,
+                  leaf_estimation_backtracking="No", random_state=0, n_jobs=1)
+    ours = boostfocal.FocalCatBoostClassifier(gamma=0.0, **pinned).fit(X, y, w)
+    ref = CatBoostClassifier(loss_function="Logloss", boost_from_average=True, verbose=False,
+                             allow_writing_files=False, iterations=50, learning_rate=0.1,
+                             leaf_estimation_iterations=1, leaf_estimation_backtracking="No",
+                             random_seed=0, thread_count=1).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
