@@ -129,14 +129,22 @@ def test_grid_search_really_searches(cls, imbalanced):
 
 # --- composition with scikit-learn -----------------------------------------------------------------
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_pipeline_cross_val_and_calibration(cls, imbalanced):
+@pytest.mark.parametrize("frame", [False, True])
+def test_pipeline_cross_val_and_calibration(cls, frame, imbalanced):
     X, y = imbalanced
-    pipe = make_pipeline(StandardScaler(), small(cls))
+    if frame:
+        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        y = pd.Series(y, name="target")
+    pipe = make_pipeline(StandardScaler().set_output(transform="pandas" if frame else "default"),
+                         small(cls))
     ap = cross_val_score(pipe, X, y, cv=3, scoring="average_precision")
     assert ap.shape == (3,) and np.all(ap > 0.5)
     cal = CalibratedClassifierCV(small(cls), cv=3).fit(X, y)
     p = cal.predict_proba(X)[:, 1]
-    assert np.all((p >= 0) & (p <= 1)) and log_loss(y, p) < 0.3
+    assert np.all((p >= 0) & (p <= 1)) and log_loss(np.asarray(y) == cal.classes_[1], p) < 0.3
+    grid = GridSearchCV(pipe, {f"{type(pipe[-1]).__name__.lower()}__gamma": [0.0, 2.0]}, cv=2,
+                        scoring="average_precision", n_jobs=2).fit(X, y)
+    assert grid.best_score_ > 0.5
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
