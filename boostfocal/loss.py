@@ -144,15 +144,13 @@ class FocalLoss:
         once, before training); numpy inputs are checked inside the compiled loop, no extra pass.
         """
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
+        pair = out if out is None or isinstance(out, tuple) else (out[:, 0], out[:, 1])
         if k is not None:
-            args = (z, y, w, self.label_smoothing, self.a, self.b, self.gamma, self._mode,
-                    self.min_hessian, float(scale))
-            if out is None:
-                out = (np.empty(z.shape[0]), np.empty(z.shape[0]))
-            pair = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
-            if k.gradient_hessian(*args, *pair):
+            grad, hess = pair or (np.empty(z.shape[0]), np.empty(z.shape[0]))
+            if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
+                                  self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)
-            return out
+            return (grad, hess) if out is None else out
         xp = array_namespace(z)
         if xp is not np and _FUSE:  # CuPy: one fused kernel
             f = fused_gradient_hessian(xp, self.a, self.b, self.gamma, self._mode,
@@ -169,8 +167,7 @@ class FocalLoss:
             grad, hess = grad * scale, hess * scale
         if out is None:
             return grad, hess
-        target = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
-        target[0][...], target[1][...] = grad, hess
+        pair[0][...], pair[1][...] = grad, hess
         return out
 
     # -- link, posterior and the optimal constant -------------------------------------------

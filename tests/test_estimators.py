@@ -84,10 +84,12 @@ def test_multiclass_and_bad_parameters_are_clear_errors(cls, imbalanced):
         small(cls, early_stopping_rounds=5).fit(X, y)
 
 
-def test_xgboost_rejects_scale_pos_weight(imbalanced):
+def test_xgboost_rejects_scale_pos_weight_and_base_score(imbalanced):
     X, y = imbalanced
     with pytest.raises(ValueError, match="scale_pos_weight"):
         small(boostfocal.FocalXGBClassifier, scale_pos_weight=5.0).fit(X, y)
+    with pytest.raises(ValueError, match="base_score is set by init_score"):
+        small(boostfocal.FocalXGBClassifier, base_score=0.3).fit(X, y)
 
 
 # --- parameters --------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ def test_default_metric_drives_early_stopping(data):
                     callbacks=[lgb.early_stopping(5, verbose=False),
                                lgb.record_evaluation(evals)])
     assert list(evals["valid_0"]) == ["focal"]
-    assert 1 <= booster.best_iteration < 100
+    assert 0 < booster.best_iteration < 100
     best = evals["valid_0"]["focal"][booster.best_iteration - 1]
     assert obj.loss.mean_loss(yv, raw(booster, Xv)) == pytest.approx(best, rel=1e-12)
 
@@ -282,7 +282,7 @@ def test_lgbmclassifier_eval_metric_and_early_stopping(data):
             callbacks=[lgb.early_stopping(5, verbose=False)])
     history = clf.evals_result_["valid_0"]
     assert list(history) == ["focal"]  # metric="None": no binary_logloss of raw scores
-    assert 1 <= clf.best_iteration_ < 100
+    assert 0 < clf.best_iteration_ < 100
     add_init_score(clf.booster_, start)
     z = clf.predict(Xv, raw_score=True)  # at best_iteration_, start included
     assert metric.loss.mean_loss(yv, z, wv) == pytest.approx(

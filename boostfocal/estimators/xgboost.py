@@ -29,6 +29,9 @@ class FocalXGBClassifier(FocalClassifierBase):
         params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
                        if getattr(self, k) is not None})
         params.update(self.booster_params())
+        if "base_score" in params:
+            raise ValueError("base_score is set by init_score ('optimal' or 'zero') here; "
+                             "remove base_score")
         params["base_score"] = 1.0 / (1.0 + np.exp(-self.init_score_))
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
