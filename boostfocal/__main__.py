@@ -1,4 +1,5 @@
-"""Command line: ``python -m boostfocal check`` (gradient verification report)."""
+"""Command line: ``python -m boostfocal demo`` (log-loss vs focal on every installed booster)
+and ``python -m boostfocal check`` (gradient verification report)."""
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,21 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     chk = sub.add_parser("check", help="verify gradients and hessians against finite differences")
     chk.add_argument("--tol", type=float, default=1e-6)
+    demo = sub.add_parser("demo", help="log-loss vs focal loss on each installed booster")
+    demo.add_argument("--rows", type=int, default=30_000)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--gamma", type=float, default=2.0)
+    demo.add_argument("--alpha", type=float, default=None)
+    demo.add_argument("--n-estimators", type=int, default=300)
+    demo.add_argument("--plots", metavar="DIR", help="write precision-recall and reliability plots")
     args = parser.parse_args(argv)
     if args.command == "check":
         return 0 if check_report(args.tol) else 1
+    if args.command == "demo":
+        from .demo import run
+
+        rows = run(args.rows, args.seed, args.gamma, args.alpha, args.n_estimators, args.plots)
+        return 0 if rows is not None else 1
     return 2  # pragma: no cover
 
 
