@@ -53,22 +53,17 @@ class FocalObjective(FocalParams):
     stably from 0 (plain ``lightgbm.train``) and from the focal-optimal start (``train``), but
     not from the log-loss start logit(positive rate): there all hessians are tiny.
 
-    Labels and weights are validated on the first call and again only when LightGBM hands over
-    other label or weight arrays (a new Dataset, ``set_label``, ``set_weight``); raw scores are
-    checked every round.
+    Labels, weights and raw scores are checked every round, inside FocalLoss's compiled loop
+    (no extra pass over the data).
     """
 
-    __slots__ = ("_checked",)  # (label, weight as LightGBM gave them, float64 label, weight)
+    __slots__ = ()
 
     def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
         """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
         from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays."""
         y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, type(self).__name__)
-        checked = getattr(self, "_checked", None)
-        if checked is None or checked[0] is not y or checked[1] is not w:
-            checked = (y, w) + check.target(y, w, np.shape(z)[0])
-            object.__setattr__(self, "_checked", checked)
-        return self.loss.gradient_hessian(checked[2], z, checked[3], check_input=False)
+        return self.loss.gradient_hessian(y, z, w)
 
 
 class FocalMetric(FocalParams):
