@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _math
 
-_FUNCS = ("core", "loss", "branch_gradients", "eta", "posterior", "gradient_hessian")
+_FUNCS = ("smooth", "unsmooth", "core", "loss", "branch_gradients", "eta", "posterior", "gradient_hessian")
 
 
 def bind(primitives, wrap=lambda f: f):
@@ -73,16 +73,13 @@ def fused_gradient_hessian(xp, a, b, g, mode, floor, eps, weighted):
     if key not in _FUSED:
         m = eager(xp)
 
-        def smooth(y):
-            return y * (1.0 - eps) + 0.5 * eps
-
         if weighted:
             def f(z, y, w):
-                grad, hess = m.gradient_hessian(z, smooth(y), a, b, g, mode, floor)
+                grad, hess = m.gradient_hessian(z, m.smooth(y, eps), a, b, g, mode, floor)
                 return grad * w, hess * w
         else:
             def f(z, y):
-                return m.gradient_hessian(z, smooth(y), a, b, g, mode, floor)
+                return m.gradient_hessian(z, m.smooth(y, eps), a, b, g, mode, floor)
         _FUSED[key] = xp.fuse(kernel_name="focal_gradient_hessian")(f)
     return _FUSED[key]
 

@@ -37,6 +37,16 @@ EXACT, EXPECTED, CLIPPED = 0, 1, 2
 TINY = 1e-300  # guards 0 / 0 in eta when both branches underflow (only with alpha in {0, 1})
 
 
+def smooth(y, eps):
+    """Label smoothing (Keras, focal-loss): y -> y (1 - eps) + eps / 2."""
+    return y * (1.0 - eps) + 0.5 * eps
+
+
+def unsmooth(p, eps):
+    """The inverse of ``smooth``: a rate of smoothed labels back to a rate of true labels."""
+    return (p - 0.5 * eps) / (1.0 - eps)
+
+
 def core(z, g):
     """p, q, log p, log q, p^g, q^g from one exp and one log1p."""
     e = exp(-absolute(z))  # noqa: F821 (bound by _backends)

@@ -16,7 +16,7 @@ from ._backends import NUMBA_LOCK, bind
 # numba invalidates a cached kernel only when *this* file changes, not when ``_math`` does. The
 # disk cache is therefore used only while _math.py still hashes to the value recorded here
 # (tests/test_loss.py checks it; update it whenever _math.py changes).
-MATH_SHA256 = "b87056aa8e019b8f03791ed2047664970ee13e71aaa456538bddddca7ae83a2c"
+MATH_SHA256 = "e9d669ffdc677567fc34051f465dfb623ebf8b894eb54aba71c22aae6fea3268"
 _CACHE = hashlib.sha256(pathlib.Path(_math.__file__).read_bytes()).hexdigest() == MATH_SHA256
 
 _jit = numba.njit(inline="always", nogil=True)
@@ -43,7 +43,7 @@ _m = bind(
     ),
     wrap=_jit,
 )
-_gradient_hessian, _loss, _posterior = _m.gradient_hessian, _m.loss, _m.posterior
+_smooth, _gradient_hessian, _loss, _posterior = _m.smooth, _m.gradient_hessian, _m.loss, _m.posterior
 
 # Below this many rows the serial loop wins: a parallel launch costs more than it saves, much more
 # on a busy machine (measured: 20k rows took 7.5 ms in parallel vs 0.6 ms serially under load).
@@ -54,17 +54,21 @@ _f64 = numba.float64  # float32 inputs (XGBoost margins) are computed in float64
 _MAX = 1.7976931348623157e308
 
 
-# Each loop also checks its inputs as it reads them (finite raw score, label in [0, 1], finite
-# weight >= 0; NaN fails every comparison) and returns the number of bad rows, so a call needs no
-# separate validation passes; FocalLoss re-checks with numpy to name the problem when it is > 0.
+# Each loop also checks its inputs as it reads them and returns the number of bad rows, so a call
+# needs no separate validation passes; FocalLoss re-checks with numpy to name the problem if > 0.
+@_jit
+def _bad(z, y, w):
+    """1 unless z is finite, y in [0, 1] and w finite and >= 0 (NaN fails every comparison)."""
+    return 0 if abs(z) <= _MAX and 0.0 <= y <= 1.0 and 0.0 <= w <= _MAX else 1
+
+
 def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, scale, grad, hess):
     bad = 0
     for i in numba.prange(z.shape[0]):
         zi, yi = _f64(z[i]), _f64(y[i])
         wi = 1.0 if w is None else _f64(w[i])
-        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
-            bad += 1
-        gi, hi = _gradient_hessian(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g, mode, floor)
+        bad += _bad(zi, yi, wi)
+        gi, hi = _gradient_hessian(zi, _smooth(yi, eps), a, b, g, mode, floor)
         grad[i] = gi * (wi * scale)
         hess[i] = hi * (wi * scale)
     return bad
@@ -75,9 +79,8 @@ def loss(z, y, w, eps, a, b, g, out):
     for i in numba.prange(z.shape[0]):
         zi, yi = _f64(z[i]), _f64(y[i])
         wi = 1.0 if w is None else _f64(w[i])
-        if not (abs(zi) <= _MAX and 0.0 <= yi <= 1.0 and 0.0 <= wi <= _MAX):
-            bad += 1
-        out[i] = _loss(zi, yi * (1.0 - eps) + 0.5 * eps, a, b, g) * wi
+        bad += _bad(zi, yi, wi)
+        out[i] = _loss(zi, _smooth(yi, eps), a, b, g) * wi
     return bad
 
 
@@ -85,8 +88,7 @@ def posterior(z, a, b, g, out):
     bad = 0
     for i in numba.prange(z.shape[0]):
         zi = _f64(z[i])
-        if not abs(zi) <= _MAX:
-            bad += 1
+        bad += _bad(zi, 0.0, 0.0)
         out[i] = _posterior(zi, a, b, g)
     return bad
 

@@ -10,6 +10,8 @@ from . import _validation as check
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
 _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
+
+
 def _vector(a, n=None):
     """A non-empty 1-D float32/float64 numpy array (of n rows): what the numba loops read."""
     return (type(a) is np.ndarray and a.ndim == 1 and a.dtype.char in "fd" and a.shape[0] > 0
@@ -189,7 +191,7 @@ class FocalLoss:
                 check.raw_score(raw_score)  # raises, naming the problem
         eps = self.label_smoothing
         if eps:
-            eta = xp.clip((eta - 0.5 * eps) / (1.0 - eps), 0.0, 1.0)
+            eta = xp.clip(NUMPY.unsmooth(eta, eps), 0.0, 1.0)
         return eta
 
     def predict_proba(self, raw_score):
@@ -261,5 +263,4 @@ class FocalLoss:
         return (xp, z) + check.target(y_true, sample_weight, z.shape[0], xp)
 
     def _smooth(self, y):
-        eps = self.label_smoothing
-        return y if not eps else y * (1.0 - eps) + 0.5 * eps
+        return NUMPY.smooth(y, self.label_smoothing) if self.label_smoothing else y
