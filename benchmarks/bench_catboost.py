@@ -52,8 +52,6 @@ def parse():
 
 def extra_forms(names, loss):
     """Objectives for the forms comparison (not shipped; see the module docstring)."""
-    from boostfocal.catboost import FocalObjective
-
     forms = {}
     if "trivial" in names:
         class Trivial:

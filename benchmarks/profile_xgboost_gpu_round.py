@@ -7,7 +7,6 @@ copy back to the GPU, the gradient (fused CuPy kernel vs the eager CuPy binding)
 objective call; also how far XGBoost's own CPU and GPU hist models differ (built-in objective).
 """
 import argparse
-import os
 import time
 
 import cupy as cp

@@ -77,7 +77,7 @@ def run(rows=30_000, seed=0, gamma=2.0, alpha=None, n_estimators=300, plots=None
         est.fit(X_tr, y_tr, eval_set=[(X_val, y_val)])
         seconds = time.perf_counter() - start
         p = est.predict_proba(X_te)[:, 1]
-        sig = 1.0 / (1.0 + np.exp(-np.clip(est.decision_function(X_te), -700, 700)))
+        sig = boostfocal.FocalLoss(gamma=0.0).posterior(est.decision_function(X_te))  # sigmoid
         results.append({
             "booster": module, "loss": "log-loss" if g == 0 else f"focal g={g:g}",
             "AP": average_precision_score(y_te, p), "ROC-AUC": roc_auc_score(y_te, p),

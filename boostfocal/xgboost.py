@@ -29,6 +29,7 @@ from xgboost import collective
 
 from . import _validation as check
 from ._adapter import FocalParams
+from .loss import FocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "train"]
 
@@ -211,8 +212,7 @@ class FocalObjective(FocalParams):
         weights) or a dask array / series (reduced on the cluster). The margin is capped at
         +-15, which only binds for a one-class target or alpha in {0, 1}.
         """
-        init = float(np.clip(self._init_score(y, sample_weight), -_MAX_START, _MAX_START))
-        return float(1.0 / (1.0 + np.exp(-init)))
+        return base_score_for(self._init_score(y, sample_weight))
 
     def _init_score(self, y, w):
         if isinstance(y, xgb.DMatrix):
@@ -227,6 +227,13 @@ class FocalObjective(FocalParams):
             y = np.array([_dask_mean_label(y, w)])
             w = None
         return self.loss.init_score(y, w)
+
+
+def base_score_for(margin):
+    """XGBoost's ``base_score`` under ``binary:logistic`` (a probability) that starts training at
+    the raw score ``margin``, capped at +-15."""
+    margin = float(np.clip(margin, -_MAX_START, _MAX_START))
+    return float(FocalLoss(gamma=0.0).posterior(np.array([margin]))[0])  # the sigmoid
 
 
 def _dask_mean_label(y, w):

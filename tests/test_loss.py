@@ -248,8 +248,7 @@ def test_weights_multiply_rows_and_duplicate(rng):
     np.testing.assert_allclose(h, h1 * w, rtol=1e-15)
     assert g[1] == 0 and h[1] == 0
     # weight 2 on a row == the row twice, for the constant start too
-    yd, zd = np.r_[y, y[0]], np.r_[z, z[0]]
-    wd = np.r_[1.0, 1, 1, 1, 1, 1]
+    yd, wd = np.r_[y, y[0]], np.ones(6)
     assert fl.init_score(y, [2, 1, 1, 1, 1]) == pytest.approx(fl.init_score(yd, wd), rel=1e-12)
     assert fl.mean_loss(y, z, w) == pytest.approx(np.sum(fl.loss(y, z) * w) / w.sum(), rel=1e-14)
 

@@ -1,8 +1,8 @@
 """The shared scikit-learn classifier: everything but the booster glue.
 
-A subclass supplies three methods: ``_fit_booster`` (train from a start score), ``_raw_score``
-(the raw score of the fitted booster, start included) and ``_booster_defaults`` (how the shared
-parameter names map to the booster's own).
+A subclass supplies ``_shared_names`` (the shared parameter names under the booster's own) and two
+methods: ``_fit_booster`` (train from ``init_score_``, store ``self._booster``) and ``_raw_score``
+(the raw score of the fitted booster, start included).
 """
 from __future__ import annotations
 
@@ -84,9 +84,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
         return self
 
+    _shared_names: dict = {}  # shared parameter -> the booster's name for it
+
     def booster_params(self):
-        """The booster keywords passed through (everything not a focal or shared parameter)."""
-        return dict(self._extra_params())
+        """Keywords for the booster: the shared parameters that are set, under the booster's own
+        names, then every keyword passed through."""
+        params = {own: getattr(self, name) for name, own in self._shared_names.items()
+                  if getattr(self, name) is not None}
+        params.update(self._extra_params())
+        return params
 
     # -- fit ----------------------------------------------------------------------------------
     def focal_loss(self):
@@ -180,15 +186,20 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
         or the sigmoid of the raw score (``proba="sigmoid"``)."""
         z = self.decision_function(X)
-        if self.proba == "sigmoid":
-            p = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
-            return np.column_stack([1.0 - p, p])
-        return self.focal_loss().predict_proba(z)
+        # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
+        link = FocalLoss(gamma=0.0) if self.proba == "sigmoid" else self.focal_loss()
+        return link.predict_proba(z)
 
     def predict(self, X):
         """The class with the higher probability."""
         check_is_fitted(self, "init_score_")
         return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+
+    @property
+    def booster_(self):
+        """The fitted booster (its raw scores include the start score)."""
+        check_is_fitted(self, "init_score_")
+        return self._booster
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

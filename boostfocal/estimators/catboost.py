@@ -7,8 +7,6 @@ from catboost import CatBoost, Pool
 from ..catboost import FocalMetric, FocalObjective, fit
 from ._base import FocalClassifierBase, _is_frame
 
-_SHARED = {"learning_rate": "learning_rate", "max_depth": "depth", "random_state": "random_seed",
-           "n_jobs": "thread_count"}
 
 
 class FocalCatBoostClassifier(FocalClassifierBase):
@@ -21,6 +19,9 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     only: CatBoost cannot run a Python objective with ``task_type="GPU"``.
     """
 
+    _shared_names = {"learning_rate": "learning_rate", "max_depth": "depth",
+                     "random_state": "random_seed", "n_jobs": "thread_count"}
+
     # scikit-learn checks that fail for CatBoost itself (its built-in Logloss too), with the reason
     _xfail_checks = {
         "check_sample_weight_equivalence_on_dense_data":
@@ -32,8 +33,6 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         params = {"loss_function": FocalObjective.from_loss(loss),
                   "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
                   "allow_writing_files": False, "iterations": self.n_estimators}
-        params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
-                       if getattr(self, k) is not None})
         params.update(self.booster_params())
         self._cat_features = _categorical_columns(X)
         model = CatBoost(params)
@@ -53,13 +52,6 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         raw = self._booster.predict(self._pool(X), prediction_type="RawFormulaVal")
         return np.asarray(raw, dtype=np.float64)
 
-    @property
-    def booster_(self):
-        """The fitted ``catboost.CatBoost`` model (start score included as its bias)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "init_score_")
-        return self._booster
 
 
 def _categorical_columns(X):

@@ -7,8 +7,6 @@ import numpy as np
 from ..lightgbm import FocalMetric, FocalObjective, train
 from ._base import FocalClassifierBase
 
-_SHARED = {"learning_rate": "learning_rate", "max_depth": "max_depth", "random_state": "seed",
-           "n_jobs": "num_threads"}
 
 
 class FocalLGBMClassifier(FocalClassifierBase):
@@ -20,6 +18,9 @@ class FocalLGBMClassifier(FocalClassifierBase):
     pandas ``category`` columns use LightGBM's native categorical splits.
     """
 
+    _shared_names = {"learning_rate": "learning_rate", "max_depth": "max_depth",
+                     "random_state": "seed", "n_jobs": "num_threads"}
+
     _sparse = ("csr", "csc")
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
@@ -27,8 +28,6 @@ class FocalLGBMClassifier(FocalClassifierBase):
         # aborts a custom-objective training ("num_features() > 0") instead of growing stumps
         params = {"objective": FocalObjective.from_loss(loss), "verbosity": -1,
                   "feature_pre_filter": False}
-        params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
-                       if getattr(self, k) is not None})
         params.update(self.booster_params())
         dtrain = lgb.Dataset(X, label=y01, weight=w, free_raw_data=False)
         valid = [lgb.Dataset(Xe, label=ye, weight=we, reference=dtrain) for Xe, ye, we in evals]
@@ -44,10 +43,3 @@ class FocalLGBMClassifier(FocalClassifierBase):
         return np.asarray(self._booster.predict(X, raw_score=True, num_iteration=it),
                           dtype=np.float64)
 
-    @property
-    def booster_(self):
-        """The fitted ``lightgbm.Booster`` (start score included)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "init_score_")
-        return self._booster

@@ -4,11 +4,8 @@ from __future__ import annotations
 import numpy as np
 import xgboost as xgb
 
-from ..xgboost import FocalMetric, FocalObjective, train
+from ..xgboost import FocalMetric, FocalObjective, base_score_for, train
 from ._base import FocalClassifierBase
-
-_SHARED = {"learning_rate": "eta", "max_depth": "max_depth", "random_state": "seed",
-           "n_jobs": "nthread"}
 
 
 class FocalXGBClassifier(FocalClassifierBase):
@@ -21,18 +18,19 @@ class FocalXGBClassifier(FocalClassifierBase):
     start score (it is XGBoost's ``base_score``), so a saved booster predicts the same margins.
     """
 
+    _shared_names = {"learning_rate": "eta", "max_depth": "max_depth",
+                     "random_state": "seed", "n_jobs": "nthread"}
+
     _sparse = ("csr", "csc")
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         obj = FocalObjective.from_loss(loss)
         params = {"verbosity": 0}
-        params.update({_SHARED[k]: getattr(self, k) for k in _SHARED
-                       if getattr(self, k) is not None})
         params.update(self.booster_params())
         if "base_score" in params:
             raise ValueError("base_score is set by init_score ('optimal' or 'zero') here; "
                              "remove base_score")
-        params["base_score"] = 1.0 / (1.0 + np.exp(-self.init_score_))
+        params["base_score"] = base_score_for(self.init_score_)
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
                  for i, (Xe, ye, we) in enumerate(evals)]
@@ -49,12 +47,5 @@ class FocalXGBClassifier(FocalClassifierBase):
         return margins.astype(np.float64)
 
     def get_booster(self):
-        """The fitted ``xgb.Booster``."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "init_score_")
-        return self._booster
-
-    @property
-    def booster_(self):
-        return self.get_booster()
+        """The fitted ``xgb.Booster`` (as XGBClassifier names it; also ``booster_``)."""
+        return self.booster_
