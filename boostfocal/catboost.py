@@ -44,6 +44,7 @@ from collections.abc import Mapping
 import numpy as np
 from catboost import CatBoost, Pool
 
+from . import _validation as check
 from ._adapter import FocalParams
 from .loss import FocalLoss
 
@@ -104,14 +105,16 @@ class FocalMetric(FocalParams):
 
 
 # -- training with the focal start -----------------------------------------------------------
-def fit(model, X, y=None, *, eval_set=None, **fit_params):
+def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     """``model.fit(X, y, eval_set=..., **fit_params)``, started at the focal optimum.
 
     ``model`` is a ``CatBoost`` / ``CatBoostClassifier`` whose ``loss_function`` is a
     ``FocalObjective``. Training and eval sets start at ``FocalLoss.init_score`` of the training
     labels and weights (passed as their baseline; a Pool that already has a baseline keeps it and
     the start is then 0), the start is stored in the model as its bias (``set_scale_and_bias``),
-    so raw predictions, saved models and ``predict_proba`` below include it. Unset ``eval_metric``
+    so raw predictions, saved models and ``predict_proba`` below include it. ``start`` (a float)
+    replaces the optimum with that constant (``start=0.0``: plain zero start, like XGBoost's
+    ``base_score`` or LightGBM without ``init_score``). Unset ``eval_metric``
     becomes the matching ``FocalMetric`` and unset ``class_names`` becomes [0, 1]. Returns
     ``model``.
     """
@@ -136,8 +139,13 @@ def fit(model, X, y=None, *, eval_set=None, **fit_params):
         given = fit_params.get("baseline") is not None
     if labels is None:
         raise ValueError("the training set has no labels")
-    start = objective.loss.init_score(labels, weights)  # also checks the labels
-    start = 0.0 if given else start
+    optimum = objective.loss.init_score(labels, weights)  # also checks the labels
+    if start is not None:
+        start = check.real("start", start)
+        if given and start != 0.0:
+            raise ValueError("start must be None or 0 when the training data has a baseline "
+                             "(the baseline is the start)")
+    start = 0.0 if given else (optimum if start is None else start)
 
     defaults = {}
     if model.get_params().get("eval_metric") is None:

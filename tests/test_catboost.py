@@ -218,6 +218,21 @@ def test_fit_keeps_a_given_baseline(data):
     np.testing.assert_allclose(pool.get_baseline().ravel(), offset)
 
 
+@pytest.mark.parametrize("start", [0.0, -0.7])
+def test_fit_start_replaces_the_optimum(data, start):
+    # one round at a negligible learning rate leaves the raw score at the start
+    X, y, _ = data
+    model = fit(CatBoost({**SMALL, "iterations": 1, "learning_rate": 1e-6,
+                          "loss_function": FocalObjective(gamma=2.0)}), X, y, start=start)
+    assert model.get_scale_and_bias()[1] == start
+    np.testing.assert_allclose(raw(model, X), start, atol=1e-3)
+    with pytest.raises(ValueError, match="start must be None or 0"):
+        fit(CatBoost({**SMALL, "iterations": 1, "loss_function": FocalObjective()}),
+            Pool(X, y, baseline=np.full(len(y), 0.5)), start=1.0)
+    with pytest.raises(TypeError, match="start must be a real number"):
+        fit(CatBoost({**SMALL, "loss_function": FocalObjective()}), X, y, start="zero")
+
+
 def test_train_matches_fit_and_catboost_train(data):
     X, y, w = data
     params = {**SMALL, "iterations": 30, "loss_function": FocalObjective(gamma=2.0),

@@ -70,6 +70,17 @@ def test_sigmoid_option_and_init_score(cls, imbalanced):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("init_score", ["optimal", "zero"])
+def test_training_really_starts_at_init_score(cls, init_score, imbalanced):
+    # one round at a negligible learning rate leaves the raw score at the start
+    X, y = imbalanced
+    clf = small(cls, init_score=init_score, n_estimators=1, learning_rate=1e-6).fit(X, y)
+    start = FocalLoss(gamma=2.0).init_score(y) if init_score == "optimal" else 0.0
+    assert clf.init_score_ == pytest.approx(start, rel=1e-9)
+    np.testing.assert_allclose(clf.decision_function(X), start, atol=1e-3)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
 def test_multiclass_and_bad_parameters_are_clear_errors(cls, imbalanced):
     X, y = imbalanced
     with pytest.raises(ValueError, match="Only binary classification is supported"):

@@ -36,11 +36,9 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         params.update(self.booster_params())
         self._cat_features = _categorical_columns(X)
         model = CatBoost(params)
-        pool = self._pool(X, y01, w)
-        if self.init_score == "zero":
-            pool.set_baseline(np.zeros(len(y01)))
         eval_pools = [self._pool(Xe, ye, we) for Xe, ye, we in evals] or None
-        fit(model, pool, eval_set=eval_pools, early_stopping_rounds=rounds)
+        fit(model, self._pool(X, y01, w), eval_set=eval_pools, start=self.init_score_,
+            early_stopping_rounds=rounds)
         self._booster = model
         self.n_estimators_ = model.tree_count_
         self.best_iteration_ = model.get_best_iteration() if rounds else None
