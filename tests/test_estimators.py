@@ -196,6 +196,25 @@ def test_early_stopping_on_the_focal_loss(cls, imbalanced):
     clf = cls(n_estimators=400, learning_rate=0.3, n_jobs=1, early_stopping_rounds=10)
     clf.fit(X[:2000], y[:2000], eval_set=[(X[2000:], y[2000:])])
     assert clf.best_iteration_ is not None and clf.best_iteration_ < 390
+    # best_iteration_ is the 0-based round with the least validation focal loss, for every booster
+    Xv, yv = X[2000:], y[2000:].astype(float)
+    losses = [clf.focal_loss().mean_loss(yv, _raw_after(clf, Xv, k + 1))
+              for k in range(clf.n_estimators_)]
+    assert clf.best_iteration_ == int(np.argmin(losses))
+    np.testing.assert_allclose(clf.decision_function(Xv),
+                               _raw_after(clf, Xv, clf.best_iteration_ + 1), rtol=1e-6)
+
+
+def _raw_after(clf, X, rounds):
+    """Raw score (start included) of the first ``rounds`` trees, through each booster's API."""
+    import xgboost as xgb
+
+    b = clf.booster_
+    if isinstance(clf, boostfocal.FocalXGBClassifier):
+        return b.predict(xgb.DMatrix(X), output_margin=True, iteration_range=(0, rounds))
+    if isinstance(clf, boostfocal.FocalLGBMClassifier):
+        return b.predict(X, raw_score=True, num_iteration=rounds)
+    return b.predict(X, prediction_type="RawFormulaVal", ntree_end=rounds)
 
 
 # --- the focal parts -------------------------------------------------------------------------------

@@ -41,6 +41,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     **kwargs
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
+
+    Attributes (after ``fit``): ``classes_``, ``init_score_`` (the start), ``n_estimators_`` (rounds
+    trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
+    three boosters; None without it, and predictions then use every round), ``booster_``.
     """
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,

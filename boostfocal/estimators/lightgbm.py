@@ -35,11 +35,12 @@ class FocalLGBMClassifier(FocalClassifierBase):
         self._booster = train(params, dtrain, self.n_estimators, valid_sets=valid or None,
                               feval=FocalMetric.from_loss(loss) if valid else None,
                               init_score=self.init_score_, callbacks=callbacks)
-        self.best_iteration_ = self._booster.best_iteration if rounds else None
+        # 0-based like the XGBoost and CatBoost estimators (LightGBM's own count is 1-based)
+        self.best_iteration_ = self._booster.best_iteration - 1 if rounds else None
         self.n_estimators_ = self._booster.current_iteration()
 
     def _raw_score(self, X):
-        it = self.best_iteration_ or None
+        it = None if self.best_iteration_ is None else self.best_iteration_ + 1
         return np.asarray(self._booster.predict(X, raw_score=True, num_iteration=it),
                           dtype=np.float64)
 
