@@ -108,7 +108,7 @@ def test_study_runs_resumes_and_reports(quality, synthetic, tmp_path, monkeypatc
     args = ["--datasets", "synthetic", "--seeds", "0", "1", "--n-estimators", "30",
             "--configs", *cfgs, "--out", str(out)]
     study.main(args)
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.read_text().splitlines()))
     # 3 boosters x (log-loss, weighted, 5 focal g=2 variants) x 2 seeds
     assert len(rows) == 3 * 7 * 2
     for r in rows:
@@ -119,7 +119,7 @@ def test_study_runs_resumes_and_reports(quality, synthetic, tmp_path, monkeypatc
         assert float(r["ECE"]) == pytest.approx(float(r["ECE_sigmoid"]), abs=1e-12)
         assert float(r["ratio"]) == pytest.approx(1.0)
     study.main(args)  # resumes: nothing left to do
-    assert len(list(csv.DictReader(out.open()))) == len(rows)
+    assert len(list(csv.DictReader(out.read_text().splitlines()))) == len(rows)
 
     report.main(["--csv", str(out), "--out", str(tmp_path / "tables.md"),
                  "--plots", str(tmp_path / "plots")])

@@ -107,7 +107,7 @@ def flights():
     f = f.merge(w, on=["origin", "time_hour"], how="left")
     date = pd.to_datetime(dict(year=f["year"], month=f["month"], day=f["day"]))
     X = pd.DataFrame({
-        "month": f["month"], "day": f["day"], "weekday": date.dt.weekday,
+        "month": f["month"], "day": f["day"], "weekday": date.dt.day_of_week,
         "sched_dep_time": f["sched_dep_time"], "sched_arr_time": f["sched_arr_time"],
         "hour": f["hour"], "minute": f["minute"], "distance": f["distance"],
         "carrier": f["carrier"].astype("category").cat.codes,
@@ -115,7 +115,7 @@ def flights():
         "dest": f["dest"].astype("category").cat.codes,
         **{c: f[c] for c in WEATHER}})
     y = (f["arr_delay"] >= 60).to_numpy(np.float64)
-    day = date.dt.dayofyear.to_numpy()
+    day = date.dt.day_of_year.to_numpy()
     month = f["month"].to_numpy()
 
     def split(seed):
