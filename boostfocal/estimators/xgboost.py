@@ -24,14 +24,12 @@ class FocalXGBClassifier(FocalClassifierBase):
     _sparse = ("csr", "csc")
 
     # scikit-learn checks that fail for XGBoost itself (its built-in objective too), with the reason
-    _xfail_checks = {
-        "check_sample_weight_equivalence_on_dense_data":
-            "XGBoost: weight 2 != a duplicated row (float32 gradient sums and the weighted quantile "
-            "sketch break near-tied splits differently; from the zero start, ties are common); "
-            "XGBClassifier with binary:logistic fails it too",
-    }
-    _xfail_checks["check_sample_weight_equivalence_on_sparse_data"] = \
-        _xfail_checks["check_sample_weight_equivalence_on_dense_data"]
+    _xfail_checks = dict.fromkeys(
+        ["check_sample_weight_equivalence_on_dense_data",
+         "check_sample_weight_equivalence_on_sparse_data"],
+        "XGBoost: weight 2 != a duplicated row (float32 gradient sums and the weighted quantile "
+        "sketch break near-tied splits differently; from the zero start, ties are common); "
+        "XGBClassifier with binary:logistic fails it too")
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         obj = FocalObjective.from_loss(loss)
