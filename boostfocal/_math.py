@@ -27,9 +27,10 @@ cancellation; q - g p log p and p - g q log q add two non-negative terms. No log
 probability and no 0 * inf can occur.
 
 The functions below use only arithmetic and the primitives ``exp, log1p, absolute, maximum, where,
-power``. They are never called from here: ``_backends`` binds the primitives to numpy ufuncs (eager
-arrays), to scalar math inside a fused numba loop, or to CuPy (GPU), so this is the only copy of
-the math in boostfocal.
+power``; exp only ever sees arguments <= 0 and log1p arguments in [0, 1] (the numba binding's own
+exp and log1p in ``_libm`` rely on it). They are never called from here: ``_backends`` binds the
+primitives to numpy ufuncs (eager arrays), to scalar arithmetic inside a fused numba loop, or to
+CuPy (GPU), so this is the only copy of the math in boostfocal.
 """
 
 # Hessian modes (ints so that compiled backends can branch on them).

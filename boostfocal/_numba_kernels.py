@@ -1,25 +1,39 @@
 """The ``_math`` formulas compiled by numba into one parallel loop per entry point.
 
-Each row is read once and written once; the primitives are scalar math, so nothing is
-re-derived here. Kernels are cached on disk after the first compile.
+Each row is read once and written once; the primitives are scalar arithmetic (exp and log1p from
+``_libm``), so nothing is re-derived here. Each loop is compiled per gamma in {0, 1, 2, 3, other}
+and per hessian mode, with those as constants: LLVM folds the branches on them and vectorises
+what remains (a branch on a run-time value would be if-converted by computing both sides). A loop
+is compiled on first use and cached on disk.
 """
 import hashlib
-import math
 import pathlib
 import types
 
 import numba
 
-from . import _math
+from . import _libm, _math
 from ._backends import NUMBA_LOCK, bind
 
-# numba invalidates a cached kernel only when *this* file changes, not when ``_math`` does. The
-# disk cache is therefore used only while _math.py still hashes to the value recorded here
-# (tests/test_loss.py checks it; update it whenever _math.py changes).
-MATH_SHA256 = "e9d669ffdc677567fc34051f465dfb623ebf8b894eb54aba71c22aae6fea3268"
-_CACHE = hashlib.sha256(pathlib.Path(_math.__file__).read_bytes()).hexdigest() == MATH_SHA256
 
-_jit = numba.njit(inline="always", nogil=True)
+def _sources_sha256():
+    h = hashlib.sha256()
+    for module in (_math, _libm):
+        h.update(pathlib.Path(module.__file__).read_bytes())
+    return h.hexdigest()
+
+
+# numba invalidates a cached kernel only when *this* file changes, not when ``_math`` or ``_libm``
+# does. The disk cache is therefore used only while they still hash to the value recorded here
+# (tests/test_loss.py checks it; update it whenever either changes).
+SOURCES_SHA256 = "b47d678a7a0e6f8656b65ccb62a85490f1db94bdef5bbdf889dbb355db7c5f69"
+_CACHE = _sources_sha256() == SOURCES_SHA256
+
+# error_model="numpy": a float division by zero gives inf instead of raising, so numba emits no
+# check before each division (the checks alone stop LLVM from vectorising). No division in
+# _math or _libm can have a zero divisor.
+_jit = numba.njit(nogil=True, error_model="numpy")
+_inline = numba.njit(inline="always", nogil=True, error_model="numpy")
 
 
 def _power(x, log_x, g):
@@ -32,16 +46,16 @@ def _power(x, log_x, g):
         return x
     if g == 3.0:
         return x * x * x
-    return math.exp(g * log_x)
+    return _libm.exp_nonpositive(g * log_x)  # g log x <= 0
 
 
 _m = bind(
     dict(
-        exp=math.exp, log1p=math.log1p, absolute=_jit(lambda x: abs(x)),
+        exp=_libm.exp_nonpositive, log1p=_libm.log1p_unit, absolute=_jit(lambda x: abs(x)),
         maximum=_jit(lambda x, y: x if x > y else y), where=_jit(lambda c, x, y: x if c else y),
         power=_jit(_power),
     ),
-    wrap=_jit,
+    wrap=_inline,
 )
 _smooth, _gradient_hessian, _loss, _posterior = _m.smooth, _m.gradient_hessian, _m.loss, _m.posterior
 
@@ -62,35 +76,47 @@ def _bad(z, y, w):
     return 0 if abs(z) <= _MAX and 0.0 <= y <= 1.0 and 0.0 <= w <= _MAX else 1
 
 
-def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, scale, grad, hess):
-    bad = 0
-    for i in numba.prange(z.shape[0]):
-        zi, yi = _f64(z[i]), _f64(y[i])
-        wi = 1.0 if w is None else _f64(w[i])
-        bad += _bad(zi, yi, wi)
-        gi, hi = _gradient_hessian(zi, _smooth(yi, eps), a, b, g, mode, floor)
-        grad[i] = gi * (wi * scale)
-        hess[i] = hi * (wi * scale)
-    return bad
+# Loop factories: G (gamma, or ANY_GAMMA for "the g argument") and MODE are constants in the loop.
+ANY_GAMMA = -1.0
+GAMMAS = (0.0, 1.0, 2.0, 3.0)  # the gammas _power computes by products; others share one loop
 
 
-def loss(z, y, w, eps, a, b, g, out):
-    bad = 0
-    for i in numba.prange(z.shape[0]):
-        zi, yi = _f64(z[i]), _f64(y[i])
-        wi = 1.0 if w is None else _f64(w[i])
-        bad += _bad(zi, yi, wi)
-        out[i] = _loss(zi, _smooth(yi, eps), a, b, g) * wi
-    return bad
+def _gradient_hessian_loop(G, MODE):
+    def gradient_hessian(z, y, w, eps, a, b, g, floor, scale, grad, hess):
+        bad = 0
+        for i in numba.prange(z.shape[0]):
+            zi, yi = _f64(z[i]), _f64(y[i])
+            wi = 1.0 if w is None else _f64(w[i])
+            bad += _bad(zi, yi, wi)
+            gi, hi = _gradient_hessian(zi, _smooth(yi, eps), a, b, g if G == ANY_GAMMA else G,
+                                       MODE, floor)
+            grad[i] = gi * (wi * scale)
+            hess[i] = hi * (wi * scale)
+        return bad
+    return gradient_hessian
 
 
-def posterior(z, a, b, g, out):
-    bad = 0
-    for i in numba.prange(z.shape[0]):
-        zi = _f64(z[i])
-        bad += _bad(zi, 0.0, 0.0)
-        out[i] = _posterior(zi, a, b, g)
-    return bad
+def _loss_loop(G):
+    def loss(z, y, w, eps, a, b, g, out):
+        bad = 0
+        for i in numba.prange(z.shape[0]):
+            zi, yi = _f64(z[i]), _f64(y[i])
+            wi = 1.0 if w is None else _f64(w[i])
+            bad += _bad(zi, yi, wi)
+            out[i] = _loss(zi, _smooth(yi, eps), a, b, g if G == ANY_GAMMA else G) * wi
+        return bad
+    return loss
+
+
+def _posterior_loop(G):
+    def posterior(z, a, b, g, out):
+        bad = 0
+        for i in numba.prange(z.shape[0]):
+            zi = _f64(z[i])
+            bad += _bad(zi, 0.0, 0.0)
+            out[i] = _posterior(zi, a, b, g if G == ANY_GAMMA else G)
+        return bad
+    return posterior
 
 
 def _compile(f):
@@ -98,13 +124,14 @@ def _compile(f):
     and takes NUMBA_LOCK (numba's default threading layer must not be entered by two threads at
     once); the serial one keeps the GIL and needs no lock, which is what many small calls from a
     booster's threads (CatBoost: ~700 blocks per iteration) want."""
-    par = numba.njit(parallel=True, nogil=True, cache=_CACHE)(f)
-    # numba's disk cache is keyed by the function's qualified name, not by parallel=: the serial
-    # compilation needs a function of its own name, or the two overwrite each other's cache entry
-    # (seen: the "parallel" kernel loaded serial code from the cache).
-    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial")
+    par = numba.njit(parallel=True, nogil=True, error_model="numpy", cache=_CACHE)(f)
+    # numba's disk cache keys a function by its qualified name, code and closure values, not by
+    # parallel=: the serial compilation needs a name of its own, or the two overwrite each
+    # other's cache entry (seen: the "parallel" kernel loaded serial code from the cache).
+    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", None,
+                                f.__closure__)
     serial.__qualname__ = f.__qualname__ + "_serial"
-    ser = numba.njit(cache=_CACHE)(serial)
+    ser = numba.njit(nogil=True, error_model="numpy", cache=_CACHE)(serial)
 
     def run(z, *args):
         if z.shape[0] < PARALLEL_MIN_ROWS:
@@ -112,8 +139,35 @@ def _compile(f):
         with NUMBA_LOCK:
             return par(z, *args)
 
-    run.__name__, run.__doc__ = f.__name__, f.__doc__
     return run
 
 
-gradient_hessian, loss, posterior = map(_compile, (gradient_hessian, loss, posterior))
+_LOOPS = {}
+
+
+def _loop(factory, *key):
+    """factory(*key) compiled, built on first use."""
+    run = _LOOPS.get((factory, key))
+    if run is None:
+        run = _LOOPS[factory, key] = _compile(factory(*key))
+    return run
+
+
+def _gamma(g):
+    return g if g in GAMMAS else ANY_GAMMA
+
+
+def gradient_hessian(z, y, w, eps, a, b, g, mode, floor, scale, grad, hess):
+    """Weighted, scaled gradient and hessian into grad and hess; returns the number of bad rows."""
+    return _loop(_gradient_hessian_loop, _gamma(g), mode)(z, y, w, eps, a, b, g, floor, scale,
+                                                            grad, hess)
+
+
+def loss(z, y, w, eps, a, b, g, out):
+    """Weighted per-row loss into out; returns the number of bad rows."""
+    return _loop(_loss_loop, _gamma(g))(z, y, w, eps, a, b, g, out)
+
+
+def posterior(z, a, b, g, out):
+    """eta(z) into out; returns the number of non-finite scores."""
+    return _loop(_posterior_loop, _gamma(g))(z, a, b, g, out)

@@ -403,10 +403,12 @@ def test_numba_disk_cache_tracks_the_math():
     import hashlib
     import pathlib
 
-    from boostfocal import _numba_kernels
+    from boostfocal import _libm, _numba_kernels
 
-    digest = hashlib.sha256(pathlib.Path(_math.__file__).read_bytes()).hexdigest()
-    assert _numba_kernels.MATH_SHA256 == digest, "update MATH_SHA256 in _numba_kernels.py"
+    h = hashlib.sha256()
+    for module in (_math, _libm):
+        h.update(pathlib.Path(module.__file__).read_bytes())
+    assert _numba_kernels.SOURCES_SHA256 == h.hexdigest(), "update SOURCES_SHA256 in _numba_kernels.py"
     assert _numba_kernels._CACHE
 
 
