@@ -42,7 +42,14 @@ def _float(typingctx, k):
     return types.float64(types.int64), codegen
 
 
-_jit = numba.njit(nogil=True, error_model="numpy")
+# Compilation flags for everything in the numba loops. error_model="numpy": a float division by
+# zero gives inf instead of raising, so numba emits no check before each division (the checks
+# alone stop LLVM from vectorising; no division here or in _math can have a zero divisor).
+# fastmath={"contract"}: a * b + c may become one fused multiply-add (one rounding instead of
+# two, never less accurate); nothing else of fast-math (no reassociation, no NaN/inf assumptions).
+# With AVX2+FMA it takes the polynomials above from ~2.8 to ~1.6 ns per row.
+FLAGS = dict(nogil=True, error_model="numpy", fastmath={"contract"})
+_jit = numba.njit(**FLAGS)
 
 _ROUND = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer, kept in the low bits
 _LOG2E = 1.4426950408889634

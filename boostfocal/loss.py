@@ -151,6 +151,8 @@ class FocalLoss:
         pair = out if out is None or isinstance(out, tuple) else (out[:, 0], out[:, 1])
         if k is not None:
             grad, hess = pair or (np.empty(z.shape[0]), np.empty(z.shape[0]))
+            if pair is not out and out.flags.c_contiguous:  # rows of the block, not two views
+                grad, hess = out.reshape(-1), None
             if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
                                   self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)

@@ -441,8 +441,10 @@ def test_out_buffers_and_scale(n, rng):
     y = (rng.random(n) < 0.1).astype(np.float32)
     w = rng.uniform(0, 2, n)
     grad, hess = fl.gradient_hessian(y, z, w)
-    pair = fl.gradient_hessian(y, z, w, out=np.empty((n, 2)), scale=-1.0)
+    pair = fl.gradient_hessian(y, z, w, out=np.empty((n, 2)), scale=-1.0)  # written row-wise
     np.testing.assert_array_equal(pair, -np.column_stack([grad, hess]))
+    fortran = fl.gradient_hessian(y, z, w, out=np.empty((n, 2), order="F"), scale=-1.0)
+    np.testing.assert_array_equal(fortran, pair)  # through the column views
     g32, h32 = np.empty(n, np.float32), np.empty(n, np.float32)
     assert fl.gradient_hessian(y, z, w, out=(g32, h32))[0] is g32
     np.testing.assert_allclose(g32, grad, rtol=1e-6)
