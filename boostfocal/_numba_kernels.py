@@ -8,6 +8,7 @@ is compiled on first use and cached on disk.
 """
 import hashlib
 import pathlib
+import threading
 import types
 
 import numba
@@ -163,13 +164,17 @@ def _compile(f):
 
 
 _LOOPS = {}
+_BUILDING = threading.Lock()
 
 
 def _loop(factory, *key):
-    """factory(*key) compiled, built on first use."""
+    """factory(*key) compiled, built on first use (once, though boosters call from threads)."""
     run = _LOOPS.get((factory, key))
     if run is None:
-        run = _LOOPS[factory, key] = _compile(factory(*key))
+        with _BUILDING:
+            run = _LOOPS.get((factory, key))
+            if run is None:
+                run = _LOOPS[factory, key] = _compile(factory(*key))
     return run
 
 
