@@ -148,11 +148,15 @@ class FocalLoss:
         once, before training); numpy inputs are checked inside the compiled loop, no extra pass.
         """
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
-        pair = out if out is None or isinstance(out, tuple) else (out[:, 0], out[:, 1])
         if k is not None:
-            grad, hess = pair or (np.empty(z.shape[0]), np.empty(z.shape[0]))
-            if pair is not out and out.flags.c_contiguous:  # rows of the block, not two views
+            if out is None:
+                grad, hess = np.empty(z.shape[0]), np.empty(z.shape[0])
+            elif isinstance(out, tuple):
+                grad, hess = out
+            elif out.flags.c_contiguous:  # the loop writes the block's rows through its flat view
                 grad, hess = out.reshape(-1), None
+            else:
+                grad, hess = out[:, 0], out[:, 1]
             if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
                                   self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)
@@ -173,6 +177,7 @@ class FocalLoss:
             grad, hess = grad * scale, hess * scale
         if out is None:
             return grad, hess
+        pair = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
         pair[0][...], pair[1][...] = grad, hess
         return out
 
