@@ -59,7 +59,7 @@ from . import _catboost_kernels
 from . import _validation as check
 from ._adapter import FocalParams, MulticlassFocalParams
 from .loss import FocalLoss
-from .multiclass import MulticlassFocalLoss, gradient_full_hessian_row
+from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
            "fit", "train", "predict_proba"]
@@ -164,9 +164,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
 
     def kernel(self, num_class):
         """The compiled ``calc_ders_multi`` for ``num_class`` classes (built on first use)."""
-        loss = self.loss
-        key = ("multiclass_focal", int(num_class), _hashable(loss.get_params()))
-        return _catboost_kernels.build(gradient_full_hessian_row, num_class, key)
+        return _catboost_kernels.calc_ders_multi(self.loss, num_class)
 
     def _first_call(self, approxes, target, weight):
         kernel = self.kernel(len(approxes))
@@ -239,7 +237,9 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     if labels is None:
         raise ValueError("the training set has no labels")
     if isinstance(objective, MulticlassFocalObjective):
-        labels, class_names = _class_indices(labels, model, objective.loss)
+        labels, class_names, k = _class_indices(labels, model, objective.loss)
+        if objective.loss.n_classes is None:  # K comes from the data: label rows carry it
+            labels = np.eye(k)[labels]
     else:
         class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
@@ -326,7 +326,7 @@ def _checked_params(params):
 
 
 def _class_indices(labels, model, loss):
-    """(class indices for ``loss``, the class_names CatBoost needs or None to keep the model's).
+    """(class indices, the class_names CatBoost needs or None to keep the model's, K).
 
     With ``class_names`` set, a label's index is its position there (CatBoost's mapping);
     a ``CatBoostClassifier`` without them gets the sorted labels; a ``CatBoost`` takes labels
@@ -353,11 +353,14 @@ def _class_indices(labels, model, loss):
             raise ValueError("y must hold class indices 0, 1, ..., K-1 for a CatBoost model "
                              f"(got {values[:5].tolist()}...); use CatBoostClassifier for labels "
                              "of other types")
-        num_class = getattr(loss, "num_class", None) or int(values[-1]) + 1
+        num_class = loss.n_classes or int(values[-1]) + 1
         indices, names = labels.astype(np.intp), list(range(num_class))
     if num_class < 3:
         raise ValueError(f"{num_class} classes: {_BINARY}")
-    return indices, names
+    if loss.n_classes not in (None, num_class):
+        raise ValueError(f"the loss's alpha / gamma give {loss.n_classes} classes but CatBoost "
+                         f"would train {num_class}: set class_names (all {loss.n_classes})")
+    return indices, names, num_class
 
 
 def _start(start, optimum, given):
@@ -429,16 +432,6 @@ def _eval_pools(eval_set, start, X, fit_params, model, lent):
             raise TypeError("eval_set must be a Pool, an (X, y) tuple or a list of them, got "
                             f"{type(item).__name__}")
     return pools[0] if single else pools
-
-
-def _hashable(value):
-    """Parameters as a hashable key (lists and arrays become tuples)."""
-    if isinstance(value, dict):
-        return tuple((k, _hashable(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return tuple(_hashable(v) for v in np.asarray(value).tolist()) if np.ndim(value) else \
-            value
-    return value
 
 
 def _stored(loss):
