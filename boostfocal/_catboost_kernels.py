@@ -85,12 +85,13 @@ def calc_ders_multi(approxes, target, weight):
 _ROW_CALL = "ROW(approxes, target, ALPHA, GAMMA, EPS, MODE, FLOOR, -weight, buf)"
 
 
-def source(k, call=_ROW_CALL):
+def source(k, call=_ROW_CALL, lower=True):
     """The kernel's Python source for ``k`` classes (the tuples written out element by element);
-    ``call`` fills buf[:K] and buf[K:K + K * K] with minus the weighted gradient and hessian."""
+    ``call`` fills buf[:K] and buf[K:K + K * K] with minus the weighted gradient and hessian.
+    ``lower=False`` returns None below the diagonal (CatBoost reads row i from column i on)."""
     grad = "".join(f"buf[{i}], " for i in range(k))
-    hess = "".join("(" + "".join(f"buf[{k + i * k + j}], " for j in range(k)) + "), "
-                   for i in range(k))
+    hess = "".join("(" + "".join(f"buf[{k + i * k + j}], " if lower or j >= i else "None, "
+                                 for j in range(k)) + "), " for i in range(k))
     return _TEMPLATE.format(call=call, grad=grad, hess=hess)
 
 
@@ -107,7 +108,7 @@ def calc_ders_multi(loss, k):
     return kernel
 
 
-def _build(loss, k):
+def _build(loss, k, lower=True):
     if loss.n_classes is not None and loss.n_classes != k:
         raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
                          f"{loss.n_classes}")
@@ -117,11 +118,11 @@ def _build(loss, k):
         _ROW = _row_function()
     constants = {"ROW": _ROW, "ALPHA": alpha, "GAMMA": gamma, "EPS": loss.label_smoothing,
                  "MODE": loss._mode, "FLOOR": loss.min_hessian}
-    return compile_kernel(k, constants)
+    return compile_kernel(k, constants, lower=lower)
 
 
-def compile_kernel(k, constants, call=_ROW_CALL):
-    """``source(k, call)`` compiled with ``constants`` as its globals."""
+def compile_kernel(k, constants, call=_ROW_CALL, lower=True):
+    """``source(k, call, lower)`` compiled with ``constants`` as its globals."""
     if k < 2:
         raise ValueError(f"the number of classes must be at least 2, got {k}")
     namespace = {
@@ -131,5 +132,5 @@ def compile_kernel(k, constants, call=_ROW_CALL):
         "WEIGHT": "calc_ders_multi: weight must be finite and >= 0",
         "APPROX": "calc_ders_multi: raw scores must be finite",
     }
-    exec(compile(source(k, call), f"<boostfocal calc_ders_multi K={k}>", "exec"), namespace)
+    exec(compile(source(k, call, lower), f"<boostfocal calc_ders_multi K={k}>", "exec"), namespace)
     return numba.njit(**_FLAGS)(namespace["calc_ders_multi"])
