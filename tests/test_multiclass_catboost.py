@@ -15,6 +15,7 @@ catboost = pytest.importorskip("catboost")
 numba = pytest.importorskip("numba")
 from catboost import CatBoost, CatBoostClassifier, CatBoostError, Pool  # noqa: E402
 from sklearn.base import clone  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from boostfocal.catboost import (  # noqa: E402
     FocalObjective, MulticlassFocalMetric, MulticlassFocalObjective, fit, predict_proba, train)
@@ -155,8 +156,8 @@ def test_gamma2_alpha_rare_class_trains_without_divergence(rare):
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
     yv = y[3000:]
     assert (np.argmax(p, axis=1) == yv).mean() > 0.8
-    rare_rows = yv == 0
-    assert rare_rows.sum() >= 10 and (np.argmax(p[rare_rows], axis=1) == 0).mean() > 0.3
+    rare_rows = yv == 0  # the 2% class is found: ranked by its (calibrated) probability
+    assert rare_rows.sum() >= 10 and roc_auc_score(rare_rows, p[:, 0]) > 0.85
 
 
 # -- the metric ------------------------------------------------------------------------------------
