@@ -17,8 +17,8 @@ CatBoost calls ``calc_ders_multi`` twice per object per iteration (2 x rows x it
 so ``(focal - built-in) / calls`` is the cost each call adds. ``--forms`` adds, for the record:
 ``floor`` (the same compiled kernel around a row function that computes nothing: what the call
 itself costs), ``upper`` (focal0's kernel returning None below the hessian's diagonal, which
-CatBoost never reads: fewer floats to box) and ``python`` (a plain-Python softmax objective with numpy, what users write
-first; slow: minutes). The per-call split is measured directly too: the kernel called from a
+CatBoost never reads: fewer floats to box) and ``python`` (a plain-Python softmax objective
+with numpy, what users write first; slow: minutes). The per-call split is measured directly too: the kernel called from a
 Python loop (dispatch, checks, math, boxing of the tuples) and with CatBoost's unpacking of the
 result emulated in Python.
 """
@@ -143,7 +143,8 @@ def main():
     print(f"catboost {catboost.__version__}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}")
     print(f"data: {args.rows} x {args.cols}, {k} classes, frequencies "
-          f"{np.round(np.bincount(y) / len(y), 3).tolist()}, built in {time.perf_counter() - t0:.1f} s")
+          f"{np.round(np.bincount(y) / len(y), 3).tolist()}, "
+          f"built in {time.perf_counter() - t0:.1f} s")
 
     common = {"iterations": args.iterations, "depth": args.depth, "thread_count": args.threads,
               "random_seed": args.seed, "verbose": 0, "allow_writing_files": False,
@@ -161,7 +162,8 @@ def main():
         return run
 
     def run_builtin(iterations=args.iterations):
-        return CatBoost({**common, "iterations": iterations, "loss_function": "MultiClass"}).fit(pool)
+        return CatBoost({**common, "iterations": iterations,
+                         "loss_function": "MultiClass"}).fit(pool)
 
     def run_python(make):
         def run(iterations=args.iterations):

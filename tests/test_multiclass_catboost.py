@@ -298,7 +298,8 @@ def test_saved_model_predicts_focal_probabilities_in_a_fresh_process(tmp_path, d
         from boostfocal.catboost import predict_proba
         model = CatBoost()
         model.load_model({str(path)!r})
-        np.save({str(tmp_path / "p.npy")!r}, predict_proba(model, np.load({str(tmp_path / "X.npy")!r})))
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "p.npy")!r}, predict_proba(model, X))
     """)
     subprocess.run([sys.executable, "-c", code], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
