@@ -18,9 +18,9 @@ so ``(focal - built-in) / calls`` is the cost each call adds. ``--forms`` adds, 
 ``floor`` (the same compiled kernel around a row function that computes nothing: what the call
 itself costs), ``upper`` (focal0's kernel returning None below the hessian's diagonal, which
 CatBoost never reads: fewer floats to box) and ``python`` (a plain-Python softmax objective
-with numpy, what users write first; slow: minutes). The per-call split is measured directly too: the kernel called from a
-Python loop (dispatch, checks, math, boxing of the tuples) and with CatBoost's unpacking of the
-result emulated in Python.
+with numpy, what users write first; slow: minutes). The per-call split is measured directly
+too: the kernel called from a Python loop (dispatch, checks, math, boxing of the tuples) and
+with CatBoost's unpacking of the result emulated in Python.
 """
 import argparse
 import os
