@@ -32,7 +32,7 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         params = {"loss_function": FocalObjective.from_loss(loss),
                   "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
-                  "allow_writing_files": False, "iterations": self.n_estimators}
+                  "allow_writing_files": False, "iterations": self._n_rounds()}
         params.update(self.booster_params())
         self._cat_features = _categorical_columns(X)
         model = CatBoost(params)
