@@ -224,8 +224,9 @@ def _checked_params(params):
 
 
 def _check_datasets(datasets):
-    """Refuse Datasets LightGBM could not build before (a NULL handle) and NaN labels, which
-    LightGBM turns into 0 when it builds the Dataset (the objective never sees them)."""
+    """Refuse Datasets LightGBM could not build before (a NULL handle), and NaN labels and
+    weights, which LightGBM turns into 0 when it builds the Dataset (the objective never sees
+    them). Labels and weights read from files are LightGBM's alone to read."""
     for i, d in enumerate(datasets):
         name = "train_set" if i == 0 else "a valid set"
         if not isinstance(d, lgb.Dataset):
@@ -233,16 +234,22 @@ def _check_datasets(datasets):
         if _broken(d):
             raise ValueError(f"{name} failed to build in an earlier call (LightGBM rejected its "
                              "parameters) and cannot be used again: pass a new lightgbm.Dataset")
-        if d.label is None or _constructed(d):
-            continue  # labels read from a file: only LightGBM sees them (it reads NaN as 0)
-        try:
-            label = np.asarray(d.label, dtype=np.float64)
-        except (TypeError, ValueError):
-            continue  # LightGBM's own error will name it
-        if label.size and not np.isfinite(label).all():
-            raise ValueError(f"the label of {name} has NaN or inf at row "
-                             f"{int(np.flatnonzero(~np.isfinite(label.ravel()))[0])}: LightGBM "
-                             "would train on it as 0")
+        if not _constructed(d):
+            _check_finite(d.label, f"the label of {name}")
+            _check_finite(d.weight, f"the weight of {name}")
+
+
+def _check_finite(values, what):
+    if values is None:
+        return
+    try:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return  # LightGBM's own error will name it
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{what} has NaN or inf (first at row {int(bad[0])}): LightGBM would "
+                         "train on it as 0")
 
 
 def add_init_score(booster, init_score):

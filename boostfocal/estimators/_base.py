@@ -118,8 +118,9 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             "learning_rate": None if rate is None else
             check.real("learning_rate", rate, low=0.0, low_open=True),
             "max_depth": _params.integer("max_depth", self.max_depth, allow_none=True),
-            "random_state": _params.integer("random_state", self.random_state, allow_none=True),
-            "n_jobs": _params.integer("n_jobs", self.n_jobs, allow_none=True),
+            "random_state": _params.integer("random_state", self.random_state, low=0,
+                                            allow_none=True),
+            "n_jobs": _n_jobs(self.n_jobs),
             "early_stopping_rounds": _params.integer(
                 "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True),
         }
@@ -276,6 +277,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+
+
+def _n_jobs(value):
+    """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
+    value = _params.integer("n_jobs", value, allow_none=True)
+    if value is not None and value == 0:
+        raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
+                         "got 0")
+    return value
 
 
 def _eval_triples(eval_set, eval_sample_weight):
