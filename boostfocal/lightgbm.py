@@ -142,7 +142,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     Returns the ``lightgbm.Booster``.
     """
     objective = _checked_params(params)
-    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=1)
     if isinstance(valid_sets, lgb.Dataset):
         valid_sets = [valid_sets]
     datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
@@ -168,9 +168,6 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         raise ValueError("a constant init_score cannot be folded into linear_tree models; pass "
                          "init_score=None (start 0) to train one")
 
-    if start is not None and start != 0.0 and num_boost_round == 0 and init_model is None:
-        raise ValueError("num_boost_round=0 leaves no tree to fold the start score into; train at "
-                         "least one round or pass init_score=None")
     if start is not None:
         for d in datasets:
             if getattr(d, "_predictor", None) is not None:  # LightGBM would zero our start
