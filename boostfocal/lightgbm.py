@@ -136,6 +136,10 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         removed from them afterwards, and folded into the model (``add_init_score``), so
         ``booster.predict(X, raw_score=True)`` includes it.
 
+    Refused before LightGBM sees them: ``scale_pos_weight``, ``is_unbalance`` (any alias) and
+    ``class_weight``, which LightGBM ignores with a custom objective; ``num_class`` > 1; NaN
+    labels or weights in a Dataset built from arrays (LightGBM would read them as 0).
+
     With neither a ``metric`` in ``params`` nor ``feval``, ``feval`` defaults to the matching
     ``FocalMetric`` (LightGBM computes no metric for a custom objective, and a named built-in
     one such as ``binary_logloss`` would read raw scores as probabilities).

@@ -44,15 +44,18 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     proba : {"posterior", "sigmoid"}, default "posterior"
         ``predict_proba`` through the posterior the focal loss implies (``FocalLoss.posterior``,
         calibrated) or through the plain sigmoid of the raw score (what the boosters do).
-    n_estimators, learning_rate, max_depth, random_state, n_jobs
-        The boosters' usual names; None leaves the booster's own default.
+    n_estimators : int >= 1 (integral floats such as 100.0 accepted)
+    learning_rate, max_depth, random_state, n_jobs
+        The boosters' usual names; None leaves the booster's own default. ``random_state`` is an
+        int >= 0, ``n_jobs`` -1 or positive.
     early_stopping_rounds : int or None
         Stop when the focal loss on the last ``eval_set`` has not improved for this many rounds.
     **kwargs
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_``, ``init_score_`` (the start), ``n_estimators_`` (rounds
+    Attributes (after ``fit``): ``classes_``, ``loss_`` (the ``FocalLoss`` trained, which
+    ``predict_proba`` uses), ``init_score_`` (the start), ``n_estimators_`` (rounds
     trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
     three boosters; None without it, and predictions then use every round), ``booster_``.
     """

@@ -17,7 +17,9 @@ class FocalLGBMClassifier(FocalClassifierBase):
     Parameters are ``FocalClassifierBase``'s; any other keyword is a LightGBM parameter
     (``num_leaves``, ``reg_lambda``, ``min_child_samples``, ...). The start score is folded into
     the first tree, so ``booster_.predict(X, raw_score=True)`` (and a saved model) include it.
-    pandas ``category`` columns use LightGBM's native categorical splits.
+    pandas ``category`` columns use LightGBM's native categorical splits. A keyword LightGBM
+    does not know warns (its own warning is silenced here); ``is_unbalance``,
+    ``scale_pos_weight`` and ``class_weight`` raise (ignored with a custom objective).
     """
 
     _shared_names = {"learning_rate": "learning_rate", "max_depth": "max_depth",

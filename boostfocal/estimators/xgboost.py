@@ -16,7 +16,8 @@ class FocalXGBClassifier(FocalClassifierBase):
     Parameters are ``FocalClassifierBase``'s; any other keyword is an XGBoost parameter
     (``reg_lambda``, ``min_child_weight``, ``tree_method``, ``device="cuda"``, ...).
     ``scale_pos_weight`` is rejected: XGBoost ignores it with a custom objective; use
-    ``pos_weight``. The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
+    ``pos_weight``. A keyword XGBoost did not use warns after training (its own warning is
+    silenced here). The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
     start score (it is XGBoost's ``base_score``), so a saved booster predicts the same margins.
     """
 
