@@ -255,6 +255,7 @@ def test_catboost_adapter_odd_inputs(data):
     ({"random_state": -1}, ValueError, "random_state must be an integer >= 0, got -1"),
     ({"random_state": np.random.RandomState(0)}, TypeError, "random_state must be an integer"),
     ({"n_jobs": 0}, ValueError, r"n_jobs must be None, -1 \(all cores\) or a positive"),
+    ({"n_jobs": -2}, ValueError, "n_jobs must be None, -1 .all cores. or a positive .*got -2"),
     ({"class_weight": {0: 1, 1: 5}}, ValueError, "class_weight=.*class weights are not applied "
                                                  "to a custom objective; use alpha"),
 ])
@@ -344,6 +345,19 @@ def test_estimator_eval_set_and_its_weights_are_checked(data, cls):
         clf.fit(X, y, eval_set=[(X, y), (X, y, y)])
     with pytest.raises(ValueError, match=r"eval_set\[0\]: X has 60 rows but y has 59"):
         clf.fit(X, y, eval_set=[(X, y[:-1])])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_estimator_negative_weights_name_sample_weight(data, cls):
+    X, y = data
+    w = np.ones_like(y)
+    w[5] = -1.0
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        small(cls).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        small(cls).fit(X, y, eval_set=[(X, y)], eval_sample_weight=[w])
+    with pytest.raises(ValueError, match="Sample weights must contain at least one non-zero"):
+        small(cls).fit(X, y, sample_weight=np.zeros_like(y))
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -176,8 +176,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             _params.integer("early_stopping_rounds", early_stopping_rounds, low=1)
         self._check_extra_params()
         X, y = self._check_X_y(X, y)
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                     dtype=np.float64)
+        w = None if sample_weight is None else _weights(sample_weight, X)
         y01 = self._encode(y, fitting=True)
         evals = []
         for i, (Xe, ye, we) in enumerate(_eval_triples(eval_set, eval_sample_weight)):
@@ -185,8 +184,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             ye = _check_y(ye, estimator=self)
             if len(ye) != Xe.shape[0]:
                 raise ValueError(f"eval_set[{i}]: X has {Xe.shape[0]} rows but y has {len(ye)}")
-            evals.append((Xe, self._encode(ye), None if we is None else
-                          _check_sample_weight(we, Xe, dtype=np.float64)))
+            evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
         self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else 0.0
@@ -285,10 +283,16 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 def _n_jobs(value):
     """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
     value = _params.integer("n_jobs", value, allow_none=True)
-    if value is not None and value == 0:
+    if value is not None and (value == 0 or value < -1):
         raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
-                         "got 0")
+                         f"got {value}")
     return value
+
+
+def _weights(sample_weight, X):
+    """Sample weights as float64, one per row, finite and >= 0 (the boosters' own errors for a
+    negative weight are a C++ stack trace or name no argument)."""
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
 
 def _eval_triples(eval_set, eval_sample_weight):
