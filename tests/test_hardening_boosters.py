@@ -396,3 +396,37 @@ def test_proba_is_read_at_predict_time_and_a_typo_raises(data, cls):
     z = clf.decision_function(X)
     np.testing.assert_allclose(clf.set_params(proba="sigmoid").predict_proba(X)[:, 1],
                                1.0 / (1.0 + np.exp(-z)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls, params, fragment", [
+    (boostfocal.FocalXGBClassifier, {"learning_rate": 0.1, "eta": 0.5},
+     "eta=0.5 is the booster's name for learning_rate, which is set too"),
+    (boostfocal.FocalXGBClassifier, {"random_state": 1, "seed": 2}, "seed=2 .* random_state"),
+    (boostfocal.FocalLGBMClassifier, {"num_iterations": 50}, "num_iterations=50 .* n_estimators"),
+    (boostfocal.FocalLGBMClassifier, {"n_jobs": 1, "num_threads": 2}, "num_threads=2 .* n_jobs"),
+    (boostfocal.FocalCatBoostClassifier, {"iterations": 50}, "iterations=50 .* n_estimators"),
+    (boostfocal.FocalCatBoostClassifier, {"max_depth": 4, "depth": 3}, "depth=3 .* max_depth"),
+])
+def test_estimator_refuses_a_booster_alias_of_a_shared_parameter_that_is_set(data, cls, params,
+                                                                             fragment):
+    X, y = data
+    with pytest.raises(ValueError, match=fragment):
+        small(cls, **params).fit(X, y)
+
+
+def test_estimator_booster_alias_of_an_unset_shared_parameter_is_used(data):
+    X, y = data
+    a = small(boostfocal.FocalCatBoostClassifier, learning_rate=0.5).fit(X, y)
+    b = small(boostfocal.FocalCatBoostClassifier, eta=0.5).fit(X, y)
+    np.testing.assert_array_equal(b.decision_function(X), a.decision_function(X))
+
+
+def test_catboost_estimator_cat_features_keyword_reaches_the_pools(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abc"))
+    frame["c"] = pd.Categorical(np.where(X[:, 2] > 0, "p", "n"))
+    a = small(boostfocal.FocalCatBoostClassifier, cat_features=["c"]).fit(frame, y)
+    b = small(boostfocal.FocalCatBoostClassifier).fit(frame, y)
+    np.testing.assert_array_equal(a.decision_function(frame), b.decision_function(frame))
+    with pytest.raises(catboost.CatBoostError, match="'cat_features' parameter specifies nonzero"):
+        small(boostfocal.FocalCatBoostClassifier, cat_features=[0]).fit(X, y)

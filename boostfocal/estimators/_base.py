@@ -133,11 +133,18 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self._checked_shared()["n_estimators"]
 
     _class_weighting = ("class_weight",)  # sklearn's name; each booster adds its own spellings
+    _shared_aliases: dict = {}  # shared parameter -> booster keywords that set the same thing
 
     def _check_extra_params(self):
         """Refuse class weighting (no booster applies it to a custom objective) and warn about
         keywords the booster does not know (it would ignore them, silently at our verbosity)."""
         extra = self._extra_params()
+        for name, aliases in self._shared_aliases.items():
+            clash = [a for a in aliases if a in extra]
+            if clash and (name == "n_estimators" or getattr(self, name) is not None):
+                raise ValueError(f"{clash[0]}={extra[clash[0]]!r} is the booster's name for "
+                                 f"{name}, which is set too ({name}={getattr(self, name)!r}): "
+                                 f"one would be ignored; set {name} only")
         weighting = [k for k in self._class_weighting if extra.get(k) is not None]
         if weighting:
             raise ValueError(f"{weighting[0]}={extra[weighting[0]]!r}: class weights are not "

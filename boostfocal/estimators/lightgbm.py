@@ -24,6 +24,12 @@ class FocalLGBMClassifier(FocalClassifierBase):
 
     _shared_names = {"learning_rate": "learning_rate", "max_depth": "max_depth",
                      "random_state": "seed", "n_jobs": "num_threads"}
+    _shared_aliases = {  # LightGBM 4.7's alias table
+        "n_estimators": ("num_iterations", "n_iter", "nrounds", "max_iter", "num_tree",
+                         "num_round", "num_trees", "num_rounds", "num_iteration",
+                         "num_boost_round"),
+        "learning_rate": ("eta", "shrinkage_rate"), "random_state": ("seed", "random_seed"),
+        "n_jobs": ("num_threads", "nthread", "nthreads", "num_thread")}
 
     _sparse = ("csr", "csc")
 

@@ -23,6 +23,8 @@ class FocalXGBClassifier(FocalClassifierBase):
 
     _shared_names = {"learning_rate": "eta", "max_depth": "max_depth",
                      "random_state": "seed", "n_jobs": "nthread"}
+    _shared_aliases = {"learning_rate": ("eta",), "random_state": ("seed",),
+                       "n_jobs": ("nthread",)}
 
     _sparse = ("csr", "csc")
 
