@@ -430,3 +430,15 @@ def test_catboost_estimator_cat_features_keyword_reaches_the_pools(data):
     np.testing.assert_array_equal(a.decision_function(frame), b.decision_function(frame))
     with pytest.raises(catboost.CatBoostError, match="'cat_features' parameter specifies nonzero"):
         small(boostfocal.FocalCatBoostClassifier, cat_features=[0]).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_keywords_cannot_overwrite_fitted_attributes(data, cls):
+    X, y = data
+    with pytest.raises(TypeError, match="invalid parameter 'init_score_'"):
+        cls(init_score_=0.0)
+    clf = small(cls).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="invalid parameter 'loss_'"):
+        clf.set_params(loss_=FocalLoss(gamma=0.0))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)

@@ -79,6 +79,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.early_stopping_rounds = early_stopping_rounds
         for key, value in kwargs.items():
+            _check_keyword(key, TypeError)
             setattr(self, key, value)
 
     # -- parameters: the signature's plus any booster keyword given -----------------------------
@@ -96,6 +97,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         names = set(self._get_param_names())
         for key, value in params.items():
             if key in names or key in self._extra_params() or "__" not in key:
+                _check_keyword(key, ValueError)
                 setattr(self, key, value)
             else:
                 raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
@@ -285,6 +287,14 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+
+
+def _check_keyword(key, error):
+    """Booster keywords become attributes: a name starting or ending with "_" would overwrite
+    a fitted attribute (``loss_``, ``classes_``) or internal state, so it is refused."""
+    if key.startswith("_") or key.endswith("_"):
+        raise error(f"invalid parameter {key!r}: names starting or ending with '_' are the "
+                    "estimator's own (fitted attributes, internal state), not booster keywords")
 
 
 def _n_jobs(value):
