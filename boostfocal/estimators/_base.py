@@ -265,7 +265,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
-        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else self.loss_
+        fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
+        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else fitted
         return link.predict_proba(z)
 
     def predict(self, X):
