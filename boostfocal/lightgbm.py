@@ -15,10 +15,10 @@ trains, restores the Datasets, and folds the constant into the first tree with
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import lightgbm as lgb
 import numpy as np
-
-from collections.abc import Mapping
 
 from . import _params
 from . import _validation as check
