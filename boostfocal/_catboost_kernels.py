@@ -13,7 +13,7 @@ The math is not here: the kernel calls ``_multiclass_kernels.ROW.gradient_full_h
 ``_multiclass_math`` formulas bound to scalar arithmetic), with ``-weight`` as the row's weight.
 Compiling those inlined formulas takes seconds, so they are compiled once, as one row function
 with every parameter an argument (per-class gamma, the hessian mode a run-time branch), cached
-on disk (``_row``); the kernel for one K and parameter set is a small wrapper compiled per
+on disk (``_row_function``); the kernel for one K and parameter set is a small wrapper compiled per
 process: it checks what it reads (O(K): the approxes' length and values, the class index, the
 weight), calls the row function with the parameters as constants and writes the results out as
 tuples. Against the call itself (~1.5-3 us) the run-time branches cost nothing measurable.
