@@ -16,8 +16,8 @@ most 10x built-in.
 CatBoost calls ``calc_ders_multi`` twice per object per iteration (2 x rows x iterations calls),
 so ``(focal - built-in) / calls`` is the cost each call adds. ``--forms`` adds, for the record:
 ``floor`` (the same compiled kernel around a row function that computes nothing: what the call
-itself costs), ``upper`` (focal0's kernel returning None below the hessian's diagonal, which
-CatBoost never reads: fewer floats to box) and ``python`` (a plain-Python softmax objective
+itself costs), ``full`` (focal0's kernel returning the hessian's lower triangle too, which the
+shipped kernel leaves None: CatBoost never reads it) and ``python`` (a plain-Python softmax objective
 with numpy, what users write first; slow: minutes). The per-call split is measured directly
 too: the kernel called from a Python loop (dispatch, checks, math, boxing of the tuples) and
 with CatBoost's unpacking of the result emulated in Python.
@@ -41,7 +41,7 @@ def parse():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--forms", default="", help="comma-separated: floor,upper,python")
+    ap.add_argument("--forms", default="", help="comma-separated: floor,full,python")
     return ap.parse_args()
 
 
@@ -59,7 +59,7 @@ def floor_form(k):
             for j in range(k):
                 buf[k + i * k + j] = -0.25 if i == j else 0.0
 
-    kernel = _catboost_kernels.compile_kernel(k, {"FILL": fill}, call="FILL(buf)")
+    kernel = _catboost_kernels.compile_kernel(k, {"FILL": fill}, call="FILL(buf)", lower=False)
 
     class Floor:
         no_jit = True
@@ -70,19 +70,20 @@ def floor_form(k):
     return Floor
 
 
-def upper_form(loss, k):
-    """The focal kernel returning None below the hessian's diagonal (fewer floats to box)."""
+def full_form(loss, k):
+    """The focal kernel returning the full hessian (the shipped one has None below its diagonal,
+    which CatBoost never reads)."""
     from boostfocal import _catboost_kernels
 
-    kernel = _catboost_kernels._build(loss, k, lower=False)
+    kernel = _catboost_kernels._build(loss, k, lower=True)
 
-    class Upper:
+    class Full:
         no_jit = True
 
         def __init__(self):
             self.calc_ders_multi = kernel
 
-    return Upper
+    return Full
 
 
 def python_form():
@@ -176,8 +177,8 @@ def main():
     names = [f for f in args.forms.split(",") if f]
     if "floor" in names:
         runners["floor"] = run_python(floor_form(k))
-    if "upper" in names:
-        runners["upper"] = run_python(upper_form(focal0.loss, k))
+    if "full" in names:
+        runners["full"] = run_python(full_form(focal0.loss, k))
     if "python" in names:
         runners["python"] = run_python(python_form())
 
@@ -212,8 +213,8 @@ def main():
     kernels = {"focal": focal.kernel(k), "focal0": focal0.kernel(k)}
     if "floor" in runners:
         kernels["floor"] = floor_form(k)().calc_ders_multi
-    if "upper" in runners:
-        kernels["upper"] = upper_form(focal0.loss, k)().calc_ders_multi
+    if "full" in runners:
+        kernels["full"] = full_form(focal0.loss, k)().calc_ders_multi
     print("\nper call, from a Python loop (us): kernel alone / with CatBoost's unpacking emulated")
     for name, kernel in kernels.items():
         alone, unpacked = per_call(kernel, k)

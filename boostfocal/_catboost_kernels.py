@@ -16,7 +16,9 @@ with every parameter an argument (per-class gamma, the hessian mode a run-time b
 on disk (``_row_function``); the kernel for one K and parameter set is a small wrapper compiled per
 process: it checks what it reads (O(K): the approxes' length and values, the class index, the
 weight), calls the row function with the parameters as constants and writes the results out as
-tuples. Against the call itself (~1.5-3 us) the run-time branches cost nothing measurable.
+tuples, None below the hessian's diagonal (CatBoost reads row i from column i on; 10 fewer floats
+to box for K = 5 saved ~0.4 us of a ~7 us call on the loaded machine, paired A/B). Against the
+call itself the run-time branches cost nothing measurable.
 """
 from __future__ import annotations
 
@@ -108,7 +110,7 @@ def calc_ders_multi(loss, k):
     return kernel
 
 
-def _build(loss, k, lower=True):
+def _build(loss, k, lower=False):
     if loss.n_classes is not None and loss.n_classes != k:
         raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
                          f"{loss.n_classes}")

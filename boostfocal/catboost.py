@@ -144,7 +144,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     ``calc_ders_multi(approxes, target, weight)`` returns minus the weighted gradient (K,) and
     minus the weighted full K x K hessian, as tuples (CatBoost maximises, reads the upper triangle
     and solves each leaf's Newton step by Cholesky: the "expected" and "clipped" hessians are
-    positive semi-definite). It is a numba kernel compiled for the actual K with the parameters as
+    positive semi-definite); entries below the diagonal, which CatBoost never reads, are None. It is a numba kernel compiled for the actual K with the parameters as
     constants (``_catboost_kernels``), once per parameter set and K per process, which CatBoost
     calls directly: the first call of a fit picks K from the approxes and installs the kernel.
     """
