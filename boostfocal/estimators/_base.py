@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import _validation as check
 from ..loss import FocalLoss
+from ._frames import FrameCategories
 
 _INIT = ("optimal", "zero")
 _PROBA = ("posterior", "sigmoid")
@@ -142,9 +143,11 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def _check_X_y(self, X, y):
         if _is_frame(X):
             validate_data(self, X, reset=True, skip_check_array=True)
-            self._check_frame_dtypes(X)
+            self._frame = FrameCategories(X)  # also checks the column dtypes
+            X = self._frame.apply(X, self._native_text)
             y = np.asarray(y)
         else:
+            self._frame = None
             X, y = validate_data(self, X, y, accept_sparse=self._sparse, dtype=[np.float64,
                                  np.float32], ensure_all_finite="allow-nan", y_numeric=False)
         if len(y) != X.shape[0]:
@@ -154,22 +157,26 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def _check_X(self, X):
         if _is_frame(X):
             validate_data(self, X, reset=False, skip_check_array=True)
-            self._check_frame_dtypes(X)
-            return X
+            frame = getattr(self, "_frame", None)
+            if frame is None:  # fitted on an array: the frame's columns must be numbers
+                frame = FrameCategories(X)
+                if frame.columns:
+                    raise TypeError(f"X has categorical columns {frame.columns[:5]}, but the "
+                                    "estimator was fitted on an array without them")
+            return frame.apply(X, self._native_text)
         return validate_data(self, X, reset=False, accept_sparse=self._sparse,
                              dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
-
-    @staticmethod
-    def _check_frame_dtypes(X):
-        bad = [c for c, t in X.dtypes.items() if t.kind not in "biuf" and str(t) != "category"]
-        if bad:
-            raise TypeError(f"X columns must be numeric, bool or pandas 'category'; got "
-                            f"{[(c, str(X.dtypes[c])) for c in bad][:5]}")
 
     def _encode(self, y, fitting=False):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
+        if type_of_target(y) == "continuous":
+            raise ValueError(
+                "y is continuous (soft labels?): these estimators are classifiers and "
+                "take two classes. Soft labels in [0, 1] train through the native API: "
+                "boostfocal.xgboost.train, boostfocal.lightgbm.train or boostfocal.catboost.fit "
+                "with a FocalObjective (or FocalLoss.gradient_hessian)")
         check_classification_targets(y)
         if fitting:
             classes, y01 = np.unique(y, return_inverse=True)
@@ -219,3 +226,4 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+    _native_text = False  # categorical columns as text (CatBoost) instead of pandas category
