@@ -130,3 +130,27 @@ def test_readme_names_every_excused_estimator_check():
         assert f"`{check}`" in text, f"README does not name the excused check {check}"
     named = set(re.findall(r"`(check_\w+)`", text))
     assert named <= set(excused), f"README names checks no estimator excuses: {named - set(excused)}"
+
+
+def test_readme_xgboost_stopping_metric_is_as_stated(data):
+    """The README: with eval_metric="aucpr" and a FocalMetric, early stopping watches the focal
+    loss (the last metric); the EarlyStopping callback it shows stops on AUCPR."""
+    xgb = pytest.importorskip("xgboost")
+    from boostfocal.xgboost import FocalMetric, FocalObjective, train
+
+    obj, metric = FocalObjective(gamma=2.0, alpha=0.25), FocalMetric(gamma=2.0, alpha=0.25)
+    dtrain = xgb.DMatrix(data["X"], data["y"], weight=data["w"])
+    dvalid = xgb.DMatrix(data["X_val"], data["y_val"])
+    params = {"tree_method": "hist", "eval_metric": "aucpr", "nthread": 1}
+    for how in ("rounds", "callback"):
+        history = {}
+        stop = {"early_stopping_rounds": 20} if how == "rounds" else {"callbacks": [
+            xgb.callback.EarlyStopping(rounds=20, metric_name="aucpr", data_name="valid",
+                                       maximize=True)]}
+        bst = train(params, dtrain, num_boost_round=500, obj=obj, custom_metric=metric,
+                    evals=[(dvalid, "valid")], evals_result=history, verbose_eval=False, **stop)
+        aucpr = history["valid"]["aucpr"]
+        focal = next(v for k, v in history["valid"].items() if k != "aucpr")
+        assert len(aucpr) < 500  # it stopped
+        expected = int(np.argmin(focal)) if how == "rounds" else int(np.argmax(aucpr))
+        assert bst.best_iteration == expected, how
