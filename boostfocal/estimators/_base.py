@@ -115,6 +115,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             early_stopping_rounds=None):
         """Fit on binary targets of any label type (two classes; ``classes_[1]`` is positive).
 
+        ``X``: an array, a scipy sparse matrix or a pandas frame, whose ``category``, ``str`` and
+        text ``object`` columns are categorical with the categories fixed here (``_frames.py``).
+        Soft labels (values in (0, 1)) are refused: they train through the native APIs.
+
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
