@@ -26,6 +26,9 @@ class FocalCatBoostClassifier(FocalClassifierBase):
 
     _shared_names = {"learning_rate": "learning_rate", "max_depth": "depth",
                      "random_state": "random_seed", "n_jobs": "thread_count"}
+    _shared_aliases = {"n_estimators": ("iterations", "num_boost_round", "num_trees"),
+                       "learning_rate": ("eta",), "max_depth": ("depth",),
+                       "random_state": ("random_seed",), "n_jobs": ("thread_count",)}
 
     # scikit-learn checks that fail for CatBoost itself (its built-in Logloss too), with the reason
     _xfail_checks = dict.fromkeys(
@@ -37,10 +40,18 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         params = {"loss_function": FocalObjective.from_loss(loss),
                   "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
-                  "allow_writing_files": False, "iterations": self.n_estimators}
+                  "allow_writing_files": False, "iterations": self._n_rounds()}
         params.update(self.booster_params())
+        # the frame's text / category columns, plus a cat_features keyword's (CatBoost's, for the
+        # model): the model and the Pools must name the same columns
         frame = getattr(self, "_frame", None)
-        self._cat_features = frame.columns if frame is not None else []
+        ours = frame.columns if frame is not None else []
+        given = list(params.get("cat_features") or [])
+        if ours and given and all(isinstance(c, (int, np.integer)) for c in given):
+            ours = [list(X.columns).index(c) for c in ours]
+        self._cat_features = given + [c for c in ours if c not in given]
+        if given:
+            params["cat_features"] = self._cat_features
         model = CatBoost(params)
         eval_pools = [self._pool(Xe, ye, we) for Xe, ye, we in evals] or None
         fit(model, self._pool(X, y01, w), eval_set=eval_pools, start=self.init_score_,
