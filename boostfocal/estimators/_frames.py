@@ -108,6 +108,4 @@ class FrameCategories:
 
 def _text(column):
     """A text/object column as object strings, missing values kept missing."""
-    present = column.notna()
-    return column.astype(object).where(~present, column.astype(object).map(str)) \
-        .where(present)
+    return column.astype(object).map(str).where(column.notna())
