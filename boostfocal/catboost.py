@@ -72,7 +72,7 @@ class FocalObjective(FocalParams):
         raise self._wrong_booster(booster_package(caller_module()) or "")
 
     def calc_ders_range(self, approxes, targets, weights):
-        if not _fitting:
+        if not _fitting and booster_package(caller_module()) == "catboost":
             warn_once("catboost.plain", _PLAIN_WARNING, stacklevel=2)
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
