@@ -181,9 +181,11 @@ def test_booster_predicts_what_the_estimator_predicts_after_early_stopping(fitte
 
 def test_xgboost_estimator_booster_is_cut_at_the_best_iteration(fitted, data):
     clf = fitted[FocalXGBClassifier]
-    assert clf.n_estimators_ > clf.best_iteration_ + 1  # trained past it
+    rounds = clf.evals_result()["validation_0"]["focal"]
+    assert len(rounds) > clf.best_iteration_ + 1  # trained past it
     booster = clf.get_booster()
-    assert booster.num_boosted_rounds() == clf.best_iteration_ + 1
+    assert booster.num_boosted_rounds() == clf.n_estimators_ == clf.best_iteration_ + 1
+    assert clf.best_iteration_ == int(np.argmin(rounds))
     assert booster.best_iteration == clf.best_iteration_
     assert booster.best_score == clf.best_score_ == min(clf.evals_result()["validation_0"]["focal"])
 

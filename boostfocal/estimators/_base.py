@@ -56,7 +56,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 
     Attributes (after ``fit``): ``classes_``, ``loss_`` (the ``FocalLoss`` trained, which
     ``predict_proba`` uses), ``n_features_in_``, ``feature_names_in_`` (pandas input),
-    ``init_score_`` (the start), ``n_estimators_`` (rounds trained), ``best_iteration_`` (0-based
+    ``init_score_`` (the start), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
+    + 1`` under early stopping, for all three), ``best_iteration_`` (0-based
     index of the best round under early stopping, for all three boosters; None without it),
     ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
     predictions are the estimator's ``decision_function``: under early stopping it holds the

@@ -59,7 +59,6 @@ class FocalXGBClassifier(FocalClassifierBase):
                         early_stopping_rounds=rounds, verbose_eval=False,
                         evals_result=self.evals_result_)
         self._warn_unknown(_unused_keys(booster, self._booster_extra()))
-        self.n_estimators_ = booster.num_boosted_rounds()
         self.best_iteration_ = self.best_score_ = None
         if rounds:
             best, score = booster.best_iteration, booster.best_score
@@ -67,6 +66,7 @@ class FocalXGBClassifier(FocalClassifierBase):
             booster.set_attr(best_iteration=str(best), best_score=repr(score))
             self.best_iteration_, self.best_score_ = best, score
         self._booster = booster
+        self.n_estimators_ = booster.num_boosted_rounds()  # as LightGBM's and CatBoost's: kept
 
     def _raw_score(self, X):
         return self._booster_margins(X).astype(np.float64)
