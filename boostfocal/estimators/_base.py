@@ -86,6 +86,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.early_stopping_rounds = early_stopping_rounds
         for key, value in kwargs.items():
+            _check_keyword(key, TypeError)
             setattr(self, key, value)
 
     # -- parameters: the signature's plus any booster keyword given -----------------------------
@@ -103,6 +104,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         names = set(self._get_param_names())
         for key, value in params.items():
             if key in names or key in self._extra_params() or "__" not in key:
+                _check_keyword(key, ValueError)
                 setattr(self, key, value)
             else:
                 raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
@@ -277,7 +279,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
-        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else self.loss_
+        fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
+        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else fitted
         return link.predict_proba(z)
 
     def predict(self, X):
@@ -307,6 +310,14 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+
+
+def _check_keyword(key, error):
+    """Booster keywords become attributes: a name starting or ending with "_" would overwrite
+    a fitted attribute (``loss_``, ``classes_``) or internal state, so it is refused."""
+    if key.startswith("_") or key.endswith("_"):
+        raise error(f"invalid parameter {key!r}: names starting or ending with '_' are the "
+                    "estimator's own (fitted attributes, internal state), not booster keywords")
 
 
 def _n_jobs(value):
