@@ -266,11 +266,16 @@ def test_bad_classes(data, labels, params, match):
         fit(model, X, labels(y))
 
 
-def test_plain_catboost_with_class_names_and_errors_inside_training(data):
+def test_plain_catboost_with_class_names_and_errors_inside_training(data, monkeypatch):
+    from boostfocal import _adapter
+
     X, y, _ = data
     obj, metric = MulticlassFocalObjective(**GAMMA0), MulticlassFocalMetric(**GAMMA0)
-    model = CatBoostClassifier(loss_function=obj, eval_metric=metric, class_names=[0, 1, 2, 3],
-                               iterations=5, **SMALL).fit(X, y)  # no fit(): starts at 0
+    monkeypatch.setattr(_adapter, "_WARNED", set())
+    with pytest.warns(UserWarning, match="MulticlassFocalObjective outside boostfocal.catboost"):
+        model = CatBoostClassifier(loss_function=obj, eval_metric=metric,
+                                   class_names=[0, 1, 2, 3], iterations=5,
+                                   **SMALL).fit(X, y)  # no fit(): starts at 0
     assert raw(model, X).shape == (X.shape[0], K) and model.get_scale_and_bias()[1] == [0.0] * K
     # without class_names CatBoost keeps one score per row and calls calc_ders_range
     with pytest.raises(CatBoostError, match="at least 3 classes"):
