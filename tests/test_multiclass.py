@@ -443,3 +443,16 @@ def test_sources_sha256_is_current():
         h.update(pathlib.Path(module.__file__).read_bytes())
     assert _multiclass_kernels.SOURCES_SHA256 == h.hexdigest(), \
         "update SOURCES_SHA256 in _multiclass_kernels.py"
+
+
+def test_check_command_covers_multiclass():
+    """``python -m boostfocal check`` runs this grid too (tests/test_loss.py runs the command)."""
+    import io
+
+    from boostfocal.__main__ import multiclass_report
+
+    buf = io.StringIO()
+    ok, worst = multiclass_report(1e-6, buf)
+    assert ok and 0.0 < worst < 1e-6
+    assert buf.getvalue().count("\n") == 2 + 10
+    assert not multiclass_report(1e-30, io.StringIO())[0]  # the check can fail
