@@ -27,6 +27,7 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
+from . import _params
 from . import _validation as check
 from ._adapter import FocalParams
 from .loss import FocalLoss
@@ -104,11 +105,13 @@ def _checked_params(params):
             f"params['objective'] must be unset or {_OBJECTIVE!r} (it only fixes the link and "
             f"base_score; FocalObjective supplies the gradients); got {objective!r}"
         )
-    num_class = out.get("num_class")
-    if num_class is not None and int(num_class) > 1:
-        raise _multiclass_error(f"params['num_class'] = {num_class!r}")
+    num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+    if num_class is not None and num_class > 1:
+        raise _multiclass_error(f"params['num_class'] = {out['num_class']!r}")
+    if num_class is not None:
+        out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
     spw = out.get("scale_pos_weight")
-    if spw is not None and float(spw) != 1.0:
+    if spw is not None and _params.number_like("params['scale_pos_weight']", spw) != 1.0:
         raise ValueError(
             f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
@@ -250,8 +253,9 @@ def _dask_mean_label(y, w):
     if not (0.0 <= lo and hi <= 1.0):
         raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
                          f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and count > 0.0):
-        raise ValueError("sample_weight must be >= 0 and not sum to zero")
+    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
+        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
+                         f"got min {float(wmin)}, sum {float(count)}")
     return float(total) / float(count)
 
 
@@ -313,6 +317,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     """
     if not isinstance(obj, FocalObjective):
         raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
     start = None if kwargs.get("xgb_model") is not None else dtrain
     params = obj.train_params(params, start)
     device = params.get("device")

@@ -1,6 +1,8 @@
 """``FocalXGBClassifier``: XGBoost glue for the shared focal classifier."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import xgboost as xgb
 
@@ -14,12 +16,15 @@ class FocalXGBClassifier(FocalClassifierBase):
     Parameters are ``FocalClassifierBase``'s; any other keyword is an XGBoost parameter
     (``reg_lambda``, ``min_child_weight``, ``tree_method``, ``device="cuda"``, ...).
     ``scale_pos_weight`` is rejected: XGBoost ignores it with a custom objective; use
-    ``pos_weight``. The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
+    ``pos_weight``. A keyword XGBoost did not use warns after training (its own warning is
+    silenced here). The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
     start score (it is XGBoost's ``base_score``), so a saved booster predicts the same margins.
     """
 
     _shared_names = {"learning_rate": "eta", "max_depth": "max_depth",
                      "random_state": "seed", "n_jobs": "nthread"}
+    _shared_aliases = {"learning_rate": ("eta",), "random_state": ("seed",),
+                       "n_jobs": ("nthread",)}
 
     _sparse = ("csr", "csc")
 
@@ -42,9 +47,10 @@ class FocalXGBClassifier(FocalClassifierBase):
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
                  for i, (Xe, ye, we) in enumerate(evals)]
-        self._booster = train(params, dtrain, self.n_estimators, obj=obj, evals=watch,
+        self._booster = train(params, dtrain, self._n_rounds(), obj=obj, evals=watch,
                               custom_metric=FocalMetric.from_loss(loss) if watch else None,
                               early_stopping_rounds=rounds, verbose_eval=False)
+        self._warn_unknown(_unused_keys(self._booster, self._extra_params()))
         self.n_estimators_ = self._booster.num_boosted_rounds()
         self.best_iteration_ = getattr(self._booster, "best_iteration", None) if rounds else None
 
@@ -57,3 +63,24 @@ class FocalXGBClassifier(FocalClassifierBase):
     def get_booster(self):
         """The fitted ``xgb.Booster`` (as XGBClassifier names it; also ``booster_``)."""
         return self.booster_
+
+
+_NOT_IN_CONFIG = frozenset({"verbosity", "eval_metric", "use_rmm"})  # global or renamed there
+
+
+def _unused_keys(booster, params):
+    """Keys of ``params`` that XGBoost did not take: absent from the booster's configuration,
+    which names every parameter (and alias) it read. This is XGBoost's own
+    ``validate_parameters`` test, whose warning the estimator's verbosity=0 would hide."""
+    if not params:
+        return []
+    known = set(_NOT_IN_CONFIG)
+    stack = [json.loads(booster.save_config())]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            known.update(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return [k for k in params if k not in known]
