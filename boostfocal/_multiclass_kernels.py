@@ -52,7 +52,7 @@ def _sources_sha256():
 
 # numba invalidates a cached kernel only when *this* file changes: the disk cache is used only
 # while _multiclass_math and _libm still hash to this value (tests/test_multiclass.py checks it).
-SOURCES_SHA256 = "72d95e4b561e2bf4080faa6fcf18032f3cf205fa94d4982c753bae1d6c466ec2"
+SOURCES_SHA256 = "4cf40214ea7ae2ce4770e5bfddb04e7cc53d69c1e3bacd230b73a1ec5179465d"
 _CACHE = _sources_sha256() == SOURCES_SHA256
 
 _jit = numba.njit(**_libm.FLAGS)

@@ -486,3 +486,21 @@ def test_row_functions_compile_in_a_user_kernel(rng):
         g, h = ders(z[i], float(y[i]), 1.5)
         np.testing.assert_allclose(-g, want_g[i], rtol=1e-14, atol=1e-300)
         np.testing.assert_allclose(-h, want_h[i], rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_hundred_classes_and_scores_at_the_float64_limit(rng, mode):
+    k = 100
+    z = rng.normal(size=(6, k)) * 10
+    z[0] = 1e4 * rng.choice([-1.0, 1.0], k)
+    z[1] = 0.0
+    z[2, :] = -1.7e308
+    z[2, 5] = 1.7e308  # differences overflow float64
+    z[3] = 1e308 * rng.uniform(-1, 1, k)
+    fl = MulticlassFocalLoss(gamma=[0.5, 2.0] * 50, alpha=rng.uniform(0, 2, k),
+                             label_smoothing=0.1, hessian=mode)
+    for y in (np.array([5, 0, 5, 99, 3, 7]), rng.dirichlet(np.ones(k), 6)):
+        outs = [fl.loss(y, z), *fl.gradient_hessian(y, z), *fl.gradient_full_hessian(y, z),
+                fl.posterior(z)]
+        for a in outs:
+            assert np.isfinite(a).all(), mode
