@@ -56,9 +56,16 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
     Attributes (after ``fit``): ``classes_``, ``loss_`` (the ``FocalLoss`` trained, which
-    ``predict_proba`` uses), ``init_score_`` (the start), ``n_estimators_`` (rounds
-    trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
-    three boosters; None without it, and predictions then use every round), ``booster_``.
+    ``predict_proba`` uses), ``n_features_in_``, ``feature_names_in_`` (pandas input),
+    ``init_score_`` (the start), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
+    + 1`` under early stopping, for all three), ``best_iteration_`` (0-based
+    index of the best round under early stopping, for all three boosters; None without it),
+    ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
+    predictions are the estimator's ``decision_function``: under early stopping it holds the
+    rounds up to ``best_iteration_`` or predicts with them by default, and it stores the loss so
+    the booster module's ``predict_proba(booster, X)`` gives this ``predict_proba`` (with
+    ``proba="posterior"``), also after saving it in the booster's own format) and
+    ``feature_importances_`` (the booster's).
     """
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
@@ -105,6 +112,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self
 
     _shared_names: dict = {}  # shared parameter -> the booster's name for it
+    _estimator_only: tuple = ()  # keywords the estimator reads itself (e.g. importance_type)
 
     def booster_params(self):
         """Keywords for the booster: the shared parameters that are set, under the booster's own
@@ -112,8 +120,12 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         shared = self._checked_shared()
         params = {own: shared[name] for name, own in self._shared_names.items()
                   if shared[name] is not None}
-        params.update(self._extra_params())
+        params.update(self._booster_extra())
         return params
+
+    def _booster_extra(self):
+        """The keywords passed through to the booster (all but ``_estimator_only``)."""
+        return {k: v for k, v in self._extra_params().items() if k not in self._estimator_only}
 
     def _checked_shared(self):
         """The shared booster parameters, checked: integral floats become ints (tuners hand out
@@ -141,7 +153,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def _check_extra_params(self):
         """Refuse class weighting (no booster applies it to a custom objective) and warn about
         keywords the booster does not know (it would ignore them, silently at our verbosity)."""
-        extra = self._extra_params()
+        extra = self._booster_extra()
         for name, aliases in self._shared_aliases.items():
             clash = [a for a in aliases if a in extra]
             if clash and (name == "n_estimators" or getattr(self, name) is not None):
@@ -272,7 +284,9 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
         or the sigmoid of the raw score (``proba="sigmoid"``)."""
-        z = self.decision_function(X)
+        return self._proba(self.decision_function(X))
+
+    def _proba(self, z):
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
@@ -283,7 +297,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """The class with the higher probability."""
         check_is_fitted(self, "init_score_")
-        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+        return self._label(self.predict_proba(X))
+
+    def _label(self, proba):
+        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+
+    def _booster_predict(self, X, **kwargs):
+        """The fitted booster's own ``predict`` on checked ``X`` (raw scores, contributions...)."""
+        check_is_fitted(self, "init_score_")
+        return self._booster.predict(self._check_X(X), **kwargs)
 
     @property
     def booster_(self):
