@@ -1,8 +1,8 @@
 """Shared base of the booster adapters: focal parameters held as an immutable value object.
 
 Adapters translate shapes and signatures only; every number comes from ``self.loss``
-(a ``FocalLoss``, or a ``MulticlassFocalLoss`` for the multiclass adapters). Value semantics make them safe to pickle, copy (CatBoost deep-copies the
-objective at fit time and in ``get_params``; copies are the object itself, which is immutable),
+(a ``FocalLoss``, or a ``MulticlassFocalLoss`` for the multiclass adapters). Value semantics
+make them safe to pickle, copy (CatBoost deep-copies the objective at fit time and in ``get_params``; copies are the object itself, which is immutable),
 ``sklearn.clone`` (through deep copy) and compare. There is deliberately no ``get_params``:
 scikit-learn would then expand the object into ``objective__gamma``-style parameters, which
 XGBoost and LightGBM forward to the booster as unknown parameters.
@@ -68,7 +68,7 @@ class LossParams:
 
     def _wrong_booster(self, caller):
         """The TypeError for an object handed to another booster than its own."""
-        kind, inner = type(self).__name__, repr(self.loss)[len("FocalLoss("):-1]
+        kind, inner = type(self).__name__, repr(self.loss)[len(type(self.loss).__name__) + 1:-1]
         fix = (f"use boostfocal.{caller}.{kind}({inner})" if caller else
                f"use the {kind} of that booster's boostfocal module")
         return TypeError(f"boostfocal.{self._booster}.{kind} serves {_BOOSTERS[self._booster]} "
