@@ -9,7 +9,7 @@ directly (no Python frame in between), built for one K with every parameter a co
 constant, returning tuples (numba boxes a tuple of floats cheaply; arrays or lists cost 2-10x
 more per call to box and for CatBoost to unpack; measured in benchmarks/RESULTS.md).
 
-The math is not here: the kernel calls ``_multiclass_kernels.ROW.gradient_full_hessian`` (the
+The math is not here: the kernel calls ``_multiclass_kernels.row_gradient_full_hessian`` (the
 ``_multiclass_math`` formulas bound to scalar arithmetic), with ``-weight`` as the row's weight.
 Compiling those inlined formulas takes seconds, so they are compiled once, as one row function
 with every parameter an argument (per-class gamma, the hessian mode a run-time branch), cached
@@ -30,7 +30,6 @@ import numba
 import numpy as np
 
 from . import _libm, _multiclass_kernels, _multiclass_math
-from ._multiclass_kernels import ROW
 
 _KERNELS = {}
 _ROW = None  # the row function, compiled (or loaded from disk) on first use
@@ -52,7 +51,7 @@ def _sources_sha256():
 # numba's disk cache notices changes to this file only; its key also holds the row function's
 # closure values, so the hash of the files it compiles in is one of them.
 _SOURCES = _sources_sha256()
-_gfh = ROW.gradient_full_hessian
+_gfh = _multiclass_kernels.row_gradient_full_hessian
 
 
 def _row_function():
