@@ -97,7 +97,9 @@ def _load_numba():
 
 _numba = None
 _numba_loaded = False
-# numba's default threading layer must not be entered by two threads at once.
+# Guards the one-time import (and so compilation set-up) of the numba kernels. The kernels
+# themselves need no lock: they run on boostfocal's own thread pool, not on numba's threading
+# layer (see _numba_kernels._compile).
 NUMBA_LOCK = threading.Lock()
 
 

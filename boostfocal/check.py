@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 
+from . import _validation as check
 from ._backends import array_namespace
 
 _EPS = np.finfo(np.float64).eps
@@ -47,13 +48,25 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     The gradient is held against (L(z+h) - L(z-h)) / 2h and the hessian against
     (G(z+h) - G(z-h)) / 2h. A ``FocalLoss`` whose hessian mode is not "exact" is checked in its
     exact mode: the other modes are not derivatives by design. Arrays may be numpy or CuPy (the
-    differences are then taken on the GPU). Returns a ``GradientCheck``.
+    differences are then taken on the GPU). ``step`` is in (0, 1]. Returns a ``GradientCheck``.
     """
+    for method in ("loss", "gradient_hessian"):
+        if not callable(getattr(objective, method, None)):
+            raise TypeError(f"objective must have a {method}() method, got "
+                            f"{type(objective).__name__}")
+    step = check.real("step", step, low=0.0, low_open=True, high=1.0)
     if getattr(objective, "hessian", "exact") != "exact" and hasattr(objective, "replace"):
         objective = objective.replace(hessian="exact")
     xp = array_namespace(raw_score)
-    z = xp.asarray(raw_score, dtype=xp.float64)
+    z = check.raw_score(raw_score, xp).astype(xp.float64)  # 1-D, finite
+    if not float(xp.abs(z).max()) + step < 1e300:
+        raise ValueError(f"raw_score +- step must stay below 1e300 in size, got up to "
+                         f"{float(xp.abs(z).max())!r}")
     grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
+    for name, a in (("gradient", grad), ("hessian", hess)):
+        if getattr(a, "shape", None) != z.shape:
+            raise ValueError(f"objective.gradient_hessian returned a {name} of shape "
+                             f"{getattr(a, 'shape', type(a).__name__)}, expected {z.shape}")
     l_plus = objective.loss(y_true, z + step, sample_weight)
     l_minus = objective.loss(y_true, z - step, sample_weight)
     g_plus, _ = objective.gradient_hessian(y_true, z + step, sample_weight)
