@@ -34,7 +34,9 @@ def bind(primitives, wrap=lambda f: f):
 def _eager_primitives(xp):
     def power(x, log_x, g):
         """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
-        return x**g if g in (0.0, 1.0, 2.0, 3.0) else xp.exp(g * log_x)
+        if g in (0.0, 1.0, 2.0, 3.0):
+            return x**g
+        return xp.exp(g * xp.maximum(log_x, -800.0 / g))  # g log x >= -800: no overflow to -inf
 
     return dict(exp=xp.exp, log1p=xp.log1p, absolute=xp.abs, maximum=xp.maximum, where=xp.where,
                 power=power)
