@@ -183,7 +183,8 @@ def _after_fork_in_child():
     _POOL, _POOL_LOCK = None, threading.Lock()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _njit(f, name, **flags):
@@ -221,8 +222,11 @@ def _compile(f):
         # chunk bounds on multiples of 8 rows, so that no two threads write one cache line
         step = -(-n // (threads * 8)) * 8
         bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-        pool = _pool(threads - 1)
-        futures = [pool.submit(chunk, lo, hi, z, *args) for lo, hi in bounds[:-1]]
+        try:
+            pool = _pool(threads - 1)
+            futures = [pool.submit(chunk, lo, hi, z, *args) for lo, hi in bounds[:-1]]
+        except RuntimeError:  # interpreter shutting down: no new threads; run the rows here
+            return ser(0, n, z, *args)
         bad = chunk(bounds[-1][0], bounds[-1][1], z, *args)
         return bad + sum(f.result() for f in futures)
 
