@@ -67,8 +67,7 @@ def test_the_compiled_loop_is_vectorised_and_calls_no_libm(gamma):
     f = numba.njit(error_model="numpy")(_numba_kernels._gradient_hessian_loop(gamma, 1))
     n = 16
     grad, hess = np.empty(n), np.empty(n)
-    f(0, n, np.linspace(-5, 5, n), np.zeros(n), np.ones(n), 0.0, 0.25, 0.75, 0.5, 1e-12, 1.0, grad,
-      hess)
+    f(np.linspace(-5, 5, n), np.zeros(n), np.ones(n), 0.0, 0.25, 0.75, 0.5, 1e-12, 1.0, grad, hess)
     ir = f.inspect_llvm(f.signatures[0])
     called = set(re.findall(r"call [^@]*@([\w.$]+)", ir))
     assert not [c for c in called if re.search(r"exp|log", c)], called
