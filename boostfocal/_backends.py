@@ -5,7 +5,8 @@ them gives three executions of the same source:
 
 * ``numpy``: primitives are numpy ufuncs; each line is an array pass (reference, always available).
 * ``numba``: primitives are scalar math; the functions are compiled and called per element inside
-  one parallel loop, so each row is read once and written once (the fast CPU path).
+  one loop (split over a thread pool for large calls), so each row is read once and written once
+  (the fast CPU path).
 * ``cupy``: primitives are CuPy ufuncs on device arrays (the GPU path, imported only when used).
 """
 from __future__ import annotations

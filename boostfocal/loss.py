@@ -19,7 +19,7 @@ def _vector(a, n=None):
 
 
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
-_MAX = np.finfo(np.float64).max
+_MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on every call
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
