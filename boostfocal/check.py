@@ -48,7 +48,10 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     The gradient is held against (L(z+h) - L(z-h)) / 2h and the hessian against
     (G(z+h) - G(z-h)) / 2h. A ``FocalLoss`` whose hessian mode is not "exact" is checked in its
     exact mode: the other modes are not derivatives by design. Arrays may be numpy or CuPy (the
-    differences are then taken on the GPU). ``step`` is in (0, 1]. Returns a ``GradientCheck``.
+    differences are then taken on the GPU). Raw scores of shape (n, K) (``MulticlassFocalLoss``)
+    are differenced one class column at a time, the hessian being the diagonal. ``step`` is in
+    (0, 1]. Returns a ``GradientCheck`` (``worst_*_at``: the score of the worst row, for (n, K)
+    its largest).
     """
     for method in ("loss", "gradient_hessian"):
         if not callable(getattr(objective, method, None)):
@@ -58,10 +61,14 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     if getattr(objective, "hessian", "exact") != "exact" and hasattr(objective, "replace"):
         objective = objective.replace(hessian="exact")
     xp = array_namespace(raw_score)
-    z = check.raw_score(raw_score, xp).astype(xp.float64)  # 1-D, finite
-    if not float(xp.abs(z).max()) + step < 1e300:
-        raise ValueError(f"raw_score +- step must stay below 1e300 in size, got up to "
-                         f"{float(xp.abs(z).max())!r}")
+    z = xp.asarray(raw_score, dtype=xp.float64)
+    multiclass = z.ndim == 2 and z.shape[1] > 1
+    z = z if multiclass else check.raw_score(raw_score, xp).astype(xp.float64)  # 1-D, finite
+    if not float(xp.abs(z).max()) + step < 1e300:  # also False for NaN
+        raise ValueError(f"raw_score +- step must be finite and stay below 1e300 in size, got up "
+                         f"to {float(xp.abs(z).max())!r}")
+    if multiclass:
+        return _check_columns(xp, objective, y_true, z, sample_weight, step)
     grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
     for name, a in (("gradient", grad), ("hessian", hess)):
         if getattr(a, "shape", None) != z.shape:
@@ -75,3 +82,23 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     eh = _relative(xp, hess, (g_plus - g_minus) / (2 * step), g_plus, g_minus, step)
     ig, ih = int(xp.argmax(eg)), int(xp.argmax(eh))
     return GradientCheck(float(eg[ig]), float(eh[ih]), float(z[ig]), float(z[ih]), z.shape[0])
+
+
+def _check_columns(xp, objective, y_true, z, sample_weight, step):
+    """check_gradients for (n, K) scores: class column j shifted by +-h at a time."""
+    grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
+    eg, eh = xp.zeros(z.shape[0]), xp.zeros(z.shape[0])
+    for j in range(z.shape[1]):
+        d = xp.zeros(z.shape[1])
+        d[j] = step
+        l_plus = objective.loss(y_true, z + d, sample_weight)
+        l_minus = objective.loss(y_true, z - d, sample_weight)
+        g_plus = objective.gradient_hessian(y_true, z + d, sample_weight)[0][:, j]
+        g_minus = objective.gradient_hessian(y_true, z - d, sample_weight)[0][:, j]
+        eg = xp.maximum(eg, _relative(xp, grad[:, j], (l_plus - l_minus) / (2 * step), l_plus,
+                                      l_minus, step))
+        eh = xp.maximum(eh, _relative(xp, hess[:, j], (g_plus - g_minus) / (2 * step), g_plus,
+                                      g_minus, step))
+    ig, ih = int(xp.argmax(eg)), int(xp.argmax(eh))
+    return GradientCheck(float(eg[ig]), float(eh[ih]), float(z[ig].max()), float(z[ih].max()),
+                         z.shape[0])
