@@ -28,6 +28,7 @@ import xgboost as xgb
 from xgboost import collective
 
 from . import _validation as check
+from . import _xgb_resident
 from ._adapter import FocalParams
 from .loss import FocalLoss
 
@@ -302,7 +303,7 @@ class FocalMetric(FocalParams):
         return float(total_loss / total_weight)
 
 
-def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
+def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     """``xgb.train`` with a ``FocalObjective``, started at the focal optimum.
 
     Same arguments as ``xgboost.train``; ``params`` go through ``obj.train_params(params,
@@ -310,6 +311,13 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     given, or when continuing from ``xgb_model``), and ``scale_pos_weight`` / multi-class setups
     rejected. The returned booster's ``predict(..., output_margin=True)`` are focal margins;
     ``obj.loss.predict_proba(margins)`` turns them into calibrated probabilities.
+
+    data : the training features ``dtrain`` was built from (same rows, same order), optional
+        On a GPU pass them as a CuPy array or cuDF DataFrame: training then keeps the margins on
+        the device instead of XGBoost's per-round copy to host memory (``_xgb_resident``); the
+        model is the one ``xgb.train`` builds. On the CPU (numpy / pandas) the same loop runs,
+        with no speed gain. What the loop cannot serve (DART, gblinear, distributed, features
+        not on the booster's device) falls back to ``xgb.train`` with a warning saying why.
     """
     if not isinstance(obj, FocalObjective):
         raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
@@ -318,4 +326,25 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     device = params.get("device")
     if obj.device is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
+    if data is not None:
+        reason = _resident_unsupported(params, dtrain, data)
+        if reason is None:
+            return _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
+        import warnings
+
+        warnings.warn(f"boostfocal.xgboost.train: data= given, but training takes the standard "
+                      f"path (margins copied to the host each round): {reason}", UserWarning,
+                      stacklevel=2)
     return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+
+
+def _resident_unsupported(params, dtrain, data):
+    """Why the device-resident loop cannot serve this call, or None."""
+    on_gpu = _gpu_ordinal(params.get("device")) is not None
+    module = type(data).__module__.split(".")[0]
+    if on_gpu != (module in ("cupy", "cudf")):
+        where = "GPU" if on_gpu else "CPU"
+        return (f"the booster trains on the {where} but data is a {type(data).__name__} "
+                f"({'host' if on_gpu else 'device'} memory); pass the features where training "
+                "runs (CuPy/cuDF for device='cuda')")
+    return _xgb_resident.unsupported(params, dtrain)
