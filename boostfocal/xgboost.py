@@ -27,12 +27,13 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
+from . import _params, _stored
 from . import _validation as check
 from . import _xgb_resident
-from ._adapter import FocalParams
+from ._adapter import FocalParams, caller_module, warn_once
 from .loss import FocalLoss
 
-__all__ = ["FocalObjective", "FocalMetric", "train"]
+__all__ = ["FocalObjective", "FocalMetric", "train", "predict_proba"]
 
 _OBJECTIVE = "binary:logistic"
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
@@ -105,11 +106,13 @@ def _checked_params(params):
             f"params['objective'] must be unset or {_OBJECTIVE!r} (it only fixes the link and "
             f"base_score; FocalObjective supplies the gradients); got {objective!r}"
         )
-    num_class = out.get("num_class")
-    if num_class is not None and int(num_class) > 1:
-        raise _multiclass_error(f"params['num_class'] = {num_class!r}")
+    num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+    if num_class is not None and num_class > 1:
+        raise _multiclass_error(f"params['num_class'] = {out['num_class']!r}")
+    if num_class is not None:
+        out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
     spw = out.get("scale_pos_weight")
-    if spw is not None and float(spw) != 1.0:
+    if spw is not None and _params.number_like("params['scale_pos_weight']", spw) != 1.0:
         raise ValueError(
             f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
@@ -136,6 +139,7 @@ class FocalObjective(FocalParams):
 
     __slots__ = ("device", "_resident")
     _extra = {"device": None}
+    _booster = "xgboost"
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
                  hessian="expected", min_hessian=1e-12, device=None):
@@ -144,7 +148,14 @@ class FocalObjective(FocalParams):
         object.__setattr__(self, "_resident", None)  # (DMatrix weakref, labels, weights) on GPU
 
     def __call__(self, arg1, arg2, sample_weight=None):
-        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
+        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn).
+
+        Called by another booster (LightGBM passes a Dataset, or labels from its sklearn
+        wrapper) it raises a TypeError naming the right object; called by ``XGBClassifier`` it
+        warns once that XGBoost's ``predict_proba`` is not calibrated for it.
+        """
+        module = caller_module()
+        self._refuse_foreign(module, arg2)
         if isinstance(arg2, xgb.DMatrix):
             z = _binary_margins(arg1, "FocalObjective")
             if z.shape[0] and z[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
@@ -153,6 +164,8 @@ class FocalObjective(FocalParams):
                 return self._gpu_round(z, arg2)
             y, w = _labels_weights(arg2)
             return self.gradient_hessian(y, z, w)
+        if module == "xgboost.sklearn":
+            warn_once("xgboost.sklearn", _SKLEARN_WARNING)
         return self.gradient_hessian(arg1, arg2, sample_weight)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None):
@@ -251,8 +264,9 @@ def _dask_mean_label(y, w):
     if not (0.0 <= lo and hi <= 1.0):
         raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
                          f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and count > 0.0):
-        raise ValueError("sample_weight must be >= 0 and not sum to zero")
+    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
+        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
+                         f"got min {float(wmin)}, sum {float(count)}")
     return float(total) / float(count)
 
 
@@ -264,6 +278,14 @@ def _warn_if_placeholder_start(z):
             "FocalObjective: training starts at XGBoost's placeholder margin 0.5, not at the focal "
             "optimum. Use boostfocal.xgboost.train(...) or xgb.train(obj.train_params(params, "
             "dtrain), ...) to start at FocalLoss.init_score.", UserWarning, stacklevel=4)
+
+
+_SKLEARN_WARNING = (
+    "XGBClassifier(objective=FocalObjective(...)): XGBClassifier.predict_proba is the sigmoid of "
+    "the margin, not the focal posterior (too high for an imbalanced target), and training starts "
+    "at margin 0 unless you pass base_score=obj.base_score(y, w). Take calibrated probabilities "
+    "from boostfocal.xgboost.predict_proba(clf.get_booster(), X, loss=obj), watch "
+    "eval_metric=FocalMetric(...), or use boostfocal.FocalXGBClassifier, which does all of it.")
 
 
 class FocalMetric(FocalParams):
@@ -278,6 +300,7 @@ class FocalMetric(FocalParams):
     """
 
     __slots__ = ()
+    _booster = "xgboost"
     __name__ = "focal"  # XGBClassifier names a callable eval_metric by its __name__
 
     def __call__(self, arg1, arg2, sample_weight=None):
@@ -310,7 +333,8 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     dtrain)``: objective 'binary:logistic', ``base_score`` = ``obj.base_score(dtrain)`` (unless
     given, or when continuing from ``xgb_model``), and ``scale_pos_weight`` / multi-class setups
     rejected. The returned booster's ``predict(..., output_margin=True)`` are focal margins;
-    ``obj.loss.predict_proba(margins)`` turns them into calibrated probabilities.
+    it carries the loss as the attribute ``boostfocal_loss`` (kept by its JSON / UBJSON files),
+    so ``predict_proba(booster, data)`` gives calibrated probabilities, also after a reload.
 
     data : the training features ``dtrain`` was built from (same rows, same order), optional
         On a GPU pass them as a CuPy array or cuDF DataFrame: training then keeps the margins on
@@ -321,6 +345,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     """
     if not isinstance(obj, FocalObjective):
         raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
     start = None if kwargs.get("xgb_model") is not None else dtrain
     params = obj.train_params(params, start)
     device = params.get("device")
@@ -328,14 +353,19 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
         obj = FocalObjective(**{**obj.params(), "device": device})
     if data is not None:
         reason = _resident_unsupported(params, dtrain, data)
-        if reason is None:
-            return _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
-        import warnings
+        if reason is not None:
+            import warnings
 
-        warnings.warn(f"boostfocal.xgboost.train: data= given, but training takes the standard "
-                      f"path (margins copied to the host each round): {reason}", UserWarning,
-                      stacklevel=2)
-    return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+            warnings.warn(f"boostfocal.xgboost.train: data= given, but training takes the "
+                          f"standard path (margins copied to the host each round): {reason}",
+                          UserWarning, stacklevel=2)
+            data = None
+    if data is None:
+        booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    else:
+        booster = _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
+    booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
+    return booster
 
 
 def _resident_unsupported(params, dtrain, data):
@@ -348,3 +378,31 @@ def _resident_unsupported(params, dtrain, data):
                 f"({'host' if on_gpu else 'device'} memory); pass the features where training "
                 "runs (CuPy/cuDF for device='cuda')")
     return _xgb_resident.unsupported(params, dtrain)
+
+
+def predict_proba(model, data, loss=None, **predict_kwargs):
+    """Calibrated class probabilities (n, 2) of a focal-trained XGBoost model: the focal posterior
+    ``FocalLoss.predict_proba`` of its margins (``Booster.predict`` gives their sigmoid).
+
+    ``model`` is an ``xgb.Booster`` trained by ``train`` (or a ``FocalXGBClassifier``'s), also
+    one reloaded from its JSON / UBJSON file: the loss is read from its ``boostfocal_loss``
+    attribute unless ``loss`` (a ``FocalLoss`` or ``FocalObjective``) is given, which a booster
+    trained otherwise (``XGBClassifier``, plain ``xgb.train``) needs. ``data`` is a DMatrix or
+    anything ``Booster.inplace_predict`` takes (numpy, pandas, ...). ``predict_kwargs`` go to
+    ``predict`` / ``inplace_predict`` (``iteration_range``, ``base_margin``, ...); without an
+    ``iteration_range`` a booster that records ``best_iteration`` (early stopping) predicts with
+    the rounds up to it, as ``XGBClassifier`` does.
+    """
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    if not isinstance(booster, xgb.Booster):
+        raise TypeError(f"model must be an xgboost.Booster, got {type(model).__name__}")
+    loss = _stored.resolve(loss, booster.attr(_stored.KEY), "this XGBoost booster",
+                           "Pass loss=FocalLoss(...) (or the FocalObjective it was trained with).")
+    best = booster.attr("best_iteration")
+    if "iteration_range" not in predict_kwargs and best is not None:
+        predict_kwargs["iteration_range"] = (0, int(best) + 1)
+    if isinstance(data, xgb.DMatrix):
+        margins = booster.predict(data, output_margin=True, **predict_kwargs)
+    else:
+        margins = booster.inplace_predict(data, predict_type="margin", **predict_kwargs)
+    return loss.predict_proba(_binary_margins(np.asarray(margins), "predict_proba"))
