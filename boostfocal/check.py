@@ -65,7 +65,7 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     multiclass = z.ndim == 2 and z.shape[1] > 1
     z = z if multiclass else check.raw_score(raw_score, xp).astype(xp.float64)  # 1-D, finite
     if not float(xp.abs(z).max()) + step < 1e300:  # also False for NaN
-        raise ValueError(f"raw_score +- step must be finite and stay below 1e300 in size, got up "
+        raise ValueError(f"raw_score +- step must stay below 1e300 in size (and be finite), got up "
                          f"to {float(xp.abs(z).max())!r}")
     if multiclass:
         return _check_columns(xp, objective, y_true, z, sample_weight, step)
