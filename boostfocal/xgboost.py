@@ -29,6 +29,7 @@ from xgboost import collective
 
 from . import _params, _stored
 from . import _validation as check
+from . import _xgb_resident
 from ._adapter import FocalParams, caller_module, warn_once
 from .loss import FocalLoss
 
@@ -325,7 +326,7 @@ class FocalMetric(FocalParams):
         return float(total_loss / total_weight)
 
 
-def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
+def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     """``xgb.train`` with a ``FocalObjective``, started at the focal optimum.
 
     Same arguments as ``xgboost.train``; ``params`` go through ``obj.train_params(params,
@@ -334,6 +335,13 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     rejected. The returned booster's ``predict(..., output_margin=True)`` are focal margins;
     it carries the loss as the attribute ``boostfocal_loss`` (kept by its JSON / UBJSON files),
     so ``predict_proba(booster, data)`` gives calibrated probabilities, also after a reload.
+
+    data : the training features ``dtrain`` was built from (same rows, same order), optional
+        On a GPU pass them as a CuPy array or cuDF DataFrame: training then keeps the margins on
+        the device instead of XGBoost's per-round copy to host memory (``_xgb_resident``); the
+        model is the one ``xgb.train`` builds. On the CPU (numpy / pandas) the same loop runs,
+        with no speed gain. What the loop cannot serve (DART, gblinear, distributed, features
+        not on the booster's device) falls back to ``xgb.train`` with a warning saying why.
     """
     if not isinstance(obj, FocalObjective):
         raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
@@ -343,9 +351,33 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     device = params.get("device")
     if obj.device is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
-    booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    if data is not None:
+        reason = _resident_unsupported(params, dtrain, data)
+        if reason is not None:
+            import warnings
+
+            warnings.warn(f"boostfocal.xgboost.train: data= given, but training takes the "
+                          f"standard path (margins copied to the host each round): {reason}",
+                          UserWarning, stacklevel=2)
+            data = None
+    if data is None:
+        booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    else:
+        booster = _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
     booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
     return booster
+
+
+def _resident_unsupported(params, dtrain, data):
+    """Why the device-resident loop cannot serve this call, or None."""
+    on_gpu = _gpu_ordinal(params.get("device")) is not None
+    module = type(data).__module__.split(".")[0]
+    if on_gpu != (module in ("cupy", "cudf")):
+        where = "GPU" if on_gpu else "CPU"
+        return (f"the booster trains on the {where} but data is a {type(data).__name__} "
+                f"({'host' if on_gpu else 'device'} memory); pass the features where training "
+                "runs (CuPy/cuDF for device='cuda')")
+    return _xgb_resident.unsupported(params, dtrain)
 
 
 def predict_proba(model, data, loss=None, **predict_kwargs):

@@ -154,3 +154,52 @@ def test_gpu_estimator_fits_predicts_pickles():
     assert (clf.predict(X) == y).mean() > 0.9
     proba_cpu = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=50).fit(X, y)
     assert np.mean(proba_cpu.predict(X) == clf.predict(X)) > 0.98
+
+
+# --- the device-resident loop (boostfocal._xgb_resident) ------------------------------------------
+def test_gpu_resident_loop_margins_equal_xgboosts_training_margins():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost import FocalObjective
+
+    X, y = _data(20_000, rate=0.05)
+    Xd = cp.asarray(X)
+    d = xgb.QuantileDMatrix(Xd, label=cp.asarray(y))
+    obj = FocalObjective(gamma=2.0, alpha=0.25)
+    params = obj.train_params({"tree_method": "hist", "device": "cuda", "max_depth": 6}, y)
+    bst = xgb.Booster(params, [d])
+    loop = ResidentLoop(bst, d, Xd, obj.loss)
+    assert isinstance(loop.margins, cp.ndarray) and isinstance(loop.y, cp.ndarray)
+    for i in range(20):
+        loop.step(i)
+    own = bst.predict(d, output_margin=True, training=True)
+    np.testing.assert_allclose(cp.asnumpy(loop.margins), own, rtol=0, atol=1e-5)
+
+
+def test_gpu_resident_train_equals_the_standard_path():
+    """data= on the GPU builds the model xgb.train builds (within XGBoost's own GPU
+    nondeterminism: the same call twice on the standard path sets the tolerance)."""
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalMetric, FocalObjective, train
+
+    X, y = _data(20_000, rate=0.05)
+    Xd = cp.asarray(X)
+    d = xgb.QuantileDMatrix(Xd, label=cp.asarray(y))
+    dv = xgb.QuantileDMatrix(Xd[:4000], label=cp.asarray(y[:4000]), ref=d)
+    params = {"tree_method": "hist", "device": "cuda", "max_depth": 6}
+    kw = dict(obj=FocalObjective(gamma=2.0, alpha=0.25), evals=[(dv, "valid")],
+              custom_metric=FocalMetric(gamma=2.0, alpha=0.25), verbose_eval=False)
+    runs = [train(dict(params), d, 50, **kw, **extra) for extra in ({}, {}, {"data": Xd})]
+    m = [cp.asnumpy(b.inplace_predict(Xd, predict_type="margin")) for b in runs]
+    own = np.max(np.abs(m[0] - m[1]))
+    assert np.max(np.abs(m[2] - m[0])) <= max(1e-4, 3 * own)
+
+
+def test_gpu_resident_train_with_host_features_falls_back():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalObjective, train
+
+    X, y = _data(2000)
+    d = xgb.DMatrix(X, label=y)
+    with pytest.warns(UserWarning, match="trains on the GPU but data is a ndarray"):
+        train({"device": "cuda"}, d, 3, obj=FocalObjective(), data=X)
