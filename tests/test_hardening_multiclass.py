@@ -34,6 +34,14 @@ def big():
     return z, rng.integers(0, K, BIG).astype(float), rng.uniform(0.5, 2.0, BIG)
 
 
+@pytest.fixture
+def chunks(monkeypatch):
+    """Counts the chunks the thread machinery cuts (so a test cannot pass on the serial path)."""
+    cut, rows = [], nk._rows
+    monkeypatch.setattr(nk, "_rows", lambda *a: cut.append(a[3]) or rows(*a))
+    return cut
+
+
 def run_python(code, env=None, timeout=240):
     """Run ``code`` in a fresh interpreter with this checkout first on the path."""
     env = dict(os.environ if env is None else env)
@@ -47,7 +55,7 @@ def outputs(fl, y, z, w):
             *fl.gradient_full_hessian(y, z, w), fl.posterior(z)]
 
 
-def test_chunked_results_are_bit_identical_to_the_serial_loop(big, monkeypatch):
+def test_chunked_results_are_bit_identical_to_the_serial_loop(big, monkeypatch, chunks):
     z, y, w = big
     z32 = z.astype(np.float32)
     monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "1")
@@ -58,6 +66,7 @@ def test_chunked_results_are_bit_identical_to_the_serial_loop(big, monkeypatch):
                      (np.asfortranarray(z32), ref32)):
         for a, b in zip(outputs(FL, y, zz, w), want):
             np.testing.assert_array_equal(a, b)
+    assert len(chunks) == 4 * 4 * 3  # 4 layouts x 4 loops x 3 threads
     ys = np.eye(K)[y.astype(int)] * 0.9 + 0.02  # soft label rows (n, K): cut by rows too
     monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "1")
     soft = FL.gradient_hessian(ys, z, w)
@@ -71,7 +80,7 @@ def test_chunked_results_are_bit_identical_to_the_serial_loop(big, monkeypatch):
                                rtol=1e-12, atol=1e-300)
 
 
-def test_per_class_vectors_are_never_cut_as_rows(monkeypatch):
+def test_per_class_vectors_are_never_cut_as_rows(monkeypatch, chunks):
     """As many classes as rows: alpha and gamma (K,) reach every chunk whole (a rule cutting
     every array of n values would hand the chunks the wrong classes' weights)."""
     rng = np.random.default_rng(3)
@@ -84,9 +93,26 @@ def test_per_class_vectors_are_never_cut_as_rows(monkeypatch):
     monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "3")  # chunks of 24, 24 and 16 rows
     for a, b in zip(outputs(fl, y, z, w), ref):
         np.testing.assert_array_equal(a, b)
+    assert chunks[:3] == [0, 24, 48]
 
 
-def test_concurrent_threads_agree_with_the_serial_result(big, monkeypatch):
+def test_calls_are_cut_by_scores_not_rows(monkeypatch, chunks):
+    """n K >= PARALLEL_MIN_ROWS scores take the threads (a multiclass score costs about what a
+    binary row does), fewer stay serial."""
+    rng = np.random.default_rng(4)
+    n = PARALLEL_MIN_ROWS // K + 8
+    z, y = rng.normal(0, 2, (n, K)), rng.integers(0, K, n)
+    monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "2")
+    g, h = FL.gradient_hessian(y, z)
+    assert len(chunks) == 2
+    FL.gradient_hessian(y[:n - 16], z[:n - 16])
+    assert len(chunks) == 2
+    monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "1")
+    for a, b in zip((g, h), FL.gradient_hessian(y, z)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_concurrent_threads_agree_with_the_serial_result(big, monkeypatch, chunks):
     z, y, w = big
     monkeypatch.setenv("BOOSTFOCAL_NUM_THREADS", "1")
     ref = FL.gradient_hessian(y, z, w)
@@ -107,7 +133,7 @@ def test_concurrent_threads_agree_with_the_serial_result(big, monkeypatch):
         t.start()
     for t in threads:
         t.join(120)
-    assert not errors and len(results) == 8
+    assert not errors and len(results) == 8 and len(chunks) == 4 * 2 * 3
     for i, (g, h) in results.items():
         want = ref if i % 2 else ref_small
         np.testing.assert_array_equal(g, want[0])
@@ -116,7 +142,10 @@ def test_concurrent_threads_agree_with_the_serial_result(big, monkeypatch):
 
 FORK_CODE = """
     import multiprocessing, os, sys, numpy as np, numba
+    import boostfocal._numba_kernels as nk
     from boostfocal import MulticlassFocalLoss
+    cut, rows = [], nk._rows
+    nk._rows = lambda *a: cut.append(1) or rows(*a)
     fl = MulticlassFocalLoss(gamma=2.0, alpha=[0.5, 1, 2, 1.5, 1])
     rng = np.random.default_rng(0)
     z = rng.normal(0, 3, ({n}, 5)); y = rng.integers(0, 5, {n}).astype(float)
@@ -133,7 +162,8 @@ FORK_CODE = """
     with multiprocessing.get_context("fork").Pool(2) as pool:
         sums = pool.map(child_sum, range(4))
     pools = [m for m in sys.modules if m.split(".")[-1] in ("omppool", "tbbpool", "workqueue")]
-    print(status, sums == [parent] * 4, numba.np.ufunc.parallel._is_initialized, pools)
+    print(len(cut) > 0, status, sums == [parent] * 4, numba.np.ufunc.parallel._is_initialized,
+          pools)
 """
 
 
@@ -141,7 +171,8 @@ def test_fork_after_a_large_multiclass_call():
     out = run_python(FORK_CODE.format(n=BIG), timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
     # the os.fork child exited 0, the Pool's children agree, numba's threading layer never loaded
-    assert out.stdout.split() == ["0", "True", "False", "[]"]
+    # (and the parent's calls were chunked)
+    assert out.stdout.split() == ["True", "0", "True", "False", "[]"]
 
 
 def test_read_only_install_computes_multiclass_without_disk_cache(tmp_path):
