@@ -20,6 +20,7 @@ def _kernels():
 
     return _multiclass_kernels
 
+
 def _namespace(x):
     """numpy, or cupy for a CuPy array (one type check for a numpy array)."""
     return np if type(x) is np.ndarray else array_namespace(x)
@@ -81,6 +82,8 @@ class MulticlassFocalLoss:
 
     The number of classes K is that of ``alpha`` / a per-class ``gamma`` when given, else the
     scores' second dimension. Results are float64; every output is finite for every finite z.
+    numpy arrays run in compiled loops (large calls on a small thread pool); CuPy arrays on the
+    GPU, by the CuPy binding of the same formulas, with results on the device.
     The formulas are in ``boostfocal._multiclass_math``.
     """
 
