@@ -63,8 +63,10 @@ _m = bind(
 )
 _smooth, _gradient_hessian, _loss, _posterior = _m.smooth, _m.gradient_hessian, _m.loss, _m.posterior
 
-# Below this many rows the serial loop wins: a parallel launch costs more than it saves, much more
-# on a busy machine (measured: 20k rows took 7.5 ms in parallel vs 0.6 ms serially under load).
+# Below this many scores (rows; rows x classes for the multiclass loops, whose cost per score is
+# about that of a binary row: 13 vs 10 ns at K = 5) the serial loop wins: a parallel launch costs
+# more than it saves, much more on a busy machine (measured: 20k rows took 7.5 ms in parallel vs
+# 0.6 ms serially under load).
 PARALLEL_MIN_ROWS = 50_000
 
 
@@ -188,15 +190,16 @@ if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _njit(f, name, **flags):
-    """numba.njit with the disk cache where one can be written. A read-only install with no
-    writable cache directory (containers, system-wide installs) compiles in memory instead of
-    failing with numba's "cannot cache function ... no locator available"."""
+def _njit(f, name, cache=_CACHE, **flags):
+    """numba.njit with the disk cache where one can be written (and ``cache``, the source guard
+    of f's family, allows it). A read-only install with no writable cache directory (containers,
+    system-wide installs) compiles in memory instead of failing with numba's "cannot cache
+    function ... no locator available"."""
     # numba's disk cache keys a function by its qualified name, code and closure values, not by
     # its flags: each compilation needs a name of its own or they overwrite each other's entry.
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + name, None, f.__closure__)
     g.__qualname__ = f.__qualname__ + name
-    if _CACHE:
+    if cache:
         try:
             return numba.njit(cache=True, **flags)(g)
         except RuntimeError as e:
@@ -205,38 +208,53 @@ def _njit(f, name, **flags):
     return numba.njit(**flags)(g)
 
 
-def _rows(args, n, lo, hi):
-    """args with every row-indexed array cut to rows [lo, hi): arrays of n rows, and the flat
-    view of an (n, 2) block (2n values, two per row). The loops then run over range(len(z)), which
-    LLVM vectorises (a loop over run-time bounds range(start, stop) was not: 3x slower)."""
-    return tuple(a[lo:hi] if isinstance(a, np.ndarray) and a.shape[0] == n else
-                 a[2 * lo:2 * hi] if isinstance(a, np.ndarray) and a.shape[0] == 2 * n else a
-                 for a in args)
+# The arguments a loop indexes by row, by name (every loop, binary or multiclass, uses these
+# names): z, y, w (n,) or (n, K); grad, hess, out (n,), (n, K), (n, K, K), or the flat view of an
+# (n, 2) block (2n values, two per row). Any other argument (a per-class alpha, gamma) is passed
+# whole to every chunk, whatever its length. Scratch rows are allocated inside the loop, so each
+# chunk has its own.
+ROW_ARGS = frozenset(("z", "y", "w", "grad", "hess", "out"))
 
 
-def _compile(f):
-    """The loop compiled twice; the call picks by row count. Below PARALLEL_MIN_ROWS it runs in
+def _rows(args, positions, n, lo, hi):
+    """args with the row-indexed ones (at ``positions``) cut to rows [lo, hi) along their first
+    axis (2 lo:2 hi for a flat (n, 2) block). The loops then run over range(len(z)), which LLVM
+    vectorises (a loop over run-time bounds range(start, stop) was not: 3x slower)."""
+    args = list(args)
+    for i in positions:
+        a = args[i]
+        if a is not None:
+            per = a.shape[0] // n  # 1, or 2 for a flat (n, 2) block
+            args[i] = a[per * lo:per * hi]
+    return args
+
+
+def _compile(f, cache=_CACHE):
+    """The loop compiled twice; the call picks by size. Below PARALLEL_MIN_ROWS scores it runs in
     the calling thread and keeps the GIL, which is what many small calls from a booster's threads
     (CatBoost: ~700 blocks per iteration) want: with CatBoost's two threads calling ~700 times per
     iteration, releasing the GIL around a 10 us call made training 1.33x CatBoost's own Focal
     instead of 1.07x. Above it, the rows are cut into one chunk per thread, run with the GIL
-    released."""
-    ser = _njit(f, "_serial", **dict(_libm.FLAGS, nogil=False))
-    chunk = _njit(f, "_chunk", **_libm.FLAGS)
+    released. f's first argument is z (n rows); ``cache``: f's family's source guard."""
+    ser = _njit(f, "_serial", cache, **dict(_libm.FLAGS, nogil=False))
+    chunk = _njit(f, "_chunk", cache, **_libm.FLAGS)
+    code = f.__code__
+    positions = [i for i, name in enumerate(code.co_varnames[:code.co_argcount])
+                 if name in ROW_ARGS]
 
-    def run(z, *args):
-        n = z.shape[0]
-        threads = _num_threads() if n >= PARALLEL_MIN_ROWS else 1
+    def run(*args):
+        n = args[0].shape[0]
+        threads = _num_threads() if args[0].size >= PARALLEL_MIN_ROWS else 1
         if threads < 2:
-            return ser(z, *args)
+            return ser(*args)
         # chunk bounds on multiples of 8 rows, so that no two threads write one cache line
         step = -(-n // (threads * 8)) * 8
-        chunks = [_rows((z,) + args, n, lo, min(lo + step, n)) for lo in range(0, n, step)]
+        chunks = [_rows(args, positions, n, lo, min(lo + step, n)) for lo in range(0, n, step)]
         try:
             pool = _pool(threads - 1)
             futures = [pool.submit(chunk, *c) for c in chunks[:-1]]
         except RuntimeError:  # interpreter shutting down: no new threads; run the rows here
-            return ser(z, *args)
+            return ser(*args)
         bad = chunk(*chunks[-1])
         return bad + sum(f.result() for f in futures)
 
@@ -247,14 +265,15 @@ _LOOPS = {}
 _BUILDING = threading.Lock()
 
 
-def _loop(factory, *key):
-    """factory(*key) compiled, built on first use (once, though boosters call from threads)."""
+def _loop(factory, *key, cache=_CACHE):
+    """factory(*key) compiled, built on first use (once, though boosters call from threads).
+    ``cache``: the factory's family's source guard (the multiclass kernels pass theirs)."""
     run = _LOOPS.get((factory, key))
     if run is None:
         with _BUILDING:
             run = _LOOPS.get((factory, key))
             if run is None:
-                run = _LOOPS[factory, key] = _compile(factory(*key))
+                run = _LOOPS[factory, key] = _compile(factory(*key), cache)
     return run
 
 

@@ -5,7 +5,7 @@ Results of the last run, with the GPU's name, are in benchmarks/RESULTS.md.
 import numpy as np
 import pytest
 
-from boostfocal import FocalLoss, check_gradients
+from boostfocal import FocalLoss, MulticlassFocalLoss, check_gradients
 
 cp = pytest.importorskip("cupy", reason="CuPy is not installed (GPU tests need CuPy and CUDA)")
 try:
@@ -47,6 +47,52 @@ def test_gpu_matches_the_cpu_implementation(gamma, kw, mode):
     for c, g in zip(cpu, gpu):
         np.testing.assert_allclose(cp.asnumpy(g), c, rtol=1e-12, atol=1e-300)
     assert fl.init_score(yg, wg) == pytest.approx(fl.init_score(y, w), rel=1e-12)
+
+
+# --- MulticlassFocalLoss: (n, K) CuPy arrays take the eager CuPy binding --------------------------
+MULTICLASS = [{"gamma": 2.0}, {"gamma": [0.5, 2.0, 3.0, 1.0], "alpha": [0.5, 1.0, 2.0, 1.5]},
+              {"gamma": 1.0, "label_smoothing": 0.1, "alpha": [1.0, 2.0, 1.0, 0.5]}]
+
+
+def _multiclass_data(n=2000, k=4, seed=2):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 4, (n, k))
+    z[:3] *= 1e3  # saturated rows
+    return z, rng.integers(0, k, n), rng.dirichlet(np.ones(k), n), rng.uniform(0, 3, n)
+
+
+@pytest.mark.parametrize("kw", MULTICLASS)
+def test_gpu_multiclass_derivatives_against_finite_differences_on_the_gpu(kw):
+    z, y, ys, w = _multiclass_data()
+    zg = cp.asarray(z[3:])  # away from the saturated rows: differences must carry information
+    for yy in (y[3:], ys[3:]):
+        r = check_gradients(MulticlassFocalLoss(**kw), cp.asarray(yy), zg, cp.asarray(w[3:]))
+        assert r.passed(1e-6), r
+
+
+@pytest.mark.parametrize("kw", MULTICLASS)
+@pytest.mark.parametrize("mode", ["expected", "exact", "clipped"])
+def test_gpu_multiclass_matches_the_cpu_implementation(kw, mode):
+    z, y, ys, w = _multiclass_data(seed=3)
+    fl = MulticlassFocalLoss(hessian=mode, **kw)
+    zg, wg = cp.asarray(z), cp.asarray(w)
+    for yy in (y, ys):
+        yg = cp.asarray(yy)
+        grad, hess = fl.gradient_hessian(yg, zg, wg, scale=-1.0)
+        assert isinstance(grad, cp.ndarray) and grad.dtype == cp.float64 and grad.shape == z.shape
+        cpu = [*fl.gradient_hessian(yy, z, w, scale=-1.0), fl.loss(yy, z, w),
+               *fl.gradient_full_hessian(yy, z, w), fl.posterior(z), fl.init_score(yy, w)]
+        gpu = [grad, hess, fl.loss(yg, zg, wg), *fl.gradient_full_hessian(yg, zg, wg),
+               fl.posterior(zg), fl.init_score(yg, wg)]
+        for c, g in zip(cpu, gpu):
+            assert isinstance(g, cp.ndarray) and g.dtype == cp.float64
+            np.testing.assert_allclose(cp.asnumpy(g), c, rtol=1e-12,
+                                       atol=1e-14 * np.max(np.abs(c)))
+        assert fl.mean_loss(yg, zg, wg) == pytest.approx(fl.mean_loss(yy, z, w), rel=1e-12)
+    g, h = cp.empty(z.shape), cp.empty(z.shape)
+    assert fl.gradient_hessian(cp.asarray(y), zg, out=(g, h))[0] is g
+    np.testing.assert_allclose(cp.asnumpy(h), fl.gradient_hessian(y, z)[1], rtol=1e-12,
+                               atol=1e-14)
 
 
 # --- XGBoost on the GPU ---------------------------------------------------------------------------
