@@ -32,11 +32,14 @@ def _labels_1d(y, name="y_true"):
 def _check_class_range(lo, hi, nonintegral, num_class, name="y_true"):
     """Raise unless every label is a class index in 0..num_class-1 (num_class None: any)."""
     top = "K-1" if num_class is None else num_class - 1
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0 or nonintegral or (
-            num_class is not None and hi > num_class - 1):
-        raise ValueError(
-            f"{name} must hold class indices 0, 1, ..., {top} (integral floats, no NaN); got "
-            f"values in [{lo}, {hi}]" + (" with non-integral values" if nonintegral else ""))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        found = "NaN or inf"
+    elif lo < 0 or nonintegral or (num_class is not None and hi > num_class - 1):
+        found = f"values in [{lo:g}, {hi:g}]" + (", not all integral" if nonintegral else "")
+    else:
+        return
+    raise ValueError(f"{name} must hold class indices 0, 1, ..., {top} (integral floats, as the "
+                     f"boosters store them); got {found}")
 
 
 def _check_num_class(num_class, who="num_class"):

@@ -118,6 +118,13 @@ class _Objective:
     def gradient_hessian(self, y, z, w=None):
         return self.loss.gradient_hessian(y, z, w)
 
+    def init_score(self, y, sample_weight=None, *, num_class=None):
+        """The focal-optimal constant start (what ``train`` starts from): a float, or for the
+        multiclass objective K floats (K = ``num_class``, default the largest label + 1). For
+        ``LGBMClassifier.fit(init_score=...)`` repeat it per row (``np.tile(start, (n, 1))``
+        for multiclass) and fold it in afterwards with ``add_init_score``."""
+        return self._family.start(self.loss, y, sample_weight, num_class)
+
 
 class _Metric:
     """The body every LightGBM metric shares: ``(name, weighted mean loss, False)``."""
