@@ -38,19 +38,18 @@ CatBoost facts this module handles (1.2.10):
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
 from catboost import CatBoost, Pool
 
+from . import _stored
 from . import _validation as check
-from ._adapter import FocalParams
-from .loss import FocalLoss
+from ._adapter import FocalParams, booster_package, caller_module, warn_once
 
 __all__ = ["FocalObjective", "FocalMetric", "fit", "train", "predict_proba"]
 
-_METADATA_KEY = "boostfocal_loss"  # the FocalLoss parameters, stored in the model's metadata
+_fitting = 0  # how many boostfocal.catboost.fit calls are training now (the objective warns if 0)
 _GPU = ("task_type='GPU': CatBoost runs a Python objective on the GPU only as a numba CUDA kernel "
         "(calc_ders_range_gpu), which boostfocal does not provide; train with task_type='CPU' "
         "(FocalMetric alone does work as the eval_metric of a built-in GPU objective)")
@@ -65,9 +64,16 @@ class FocalObjective(FocalParams):
     """
 
     __slots__ = ()
+    _booster = "catboost"
     no_jit = True  # see the module docstring: FocalLoss is already compiled, and we are immutable
 
+    def __call__(self, *args, **kwargs):
+        """XGBoost and LightGBM call objectives; CatBoost calls ``calc_ders_range``."""
+        raise self._wrong_booster(booster_package(caller_module()) or "")
+
     def calc_ders_range(self, approxes, targets, weights):
+        if not _fitting:
+            warn_once("catboost.plain", _PLAIN_WARNING, stacklevel=2)
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
 
@@ -80,6 +86,15 @@ class FocalObjective(FocalParams):
                          f"two classes): {_MULTICLASS}")
 
 
+_PLAIN_WARNING = (
+    "CatBoost is training boostfocal.catboost.FocalObjective outside boostfocal.catboost.fit: "
+    "CatBoostClassifier then needs class_names=[0, 1] (else predict() raises IndexError) and "
+    "eval_metric=FocalMetric(...); training starts at 0; its predict_proba is the sigmoid of the "
+    "raw score, not the focal posterior: use boostfocal.catboost.predict_proba(model, X). "
+    "boostfocal.catboost.fit(model, X, y, ...) sets all of it, starts at the focal optimum and "
+    "stores the loss in the model file.")
+
+
 class FocalMetric(FocalParams):
     """CatBoost ``eval_metric``: the weighted mean focal loss (lower is better).
 
@@ -88,6 +103,7 @@ class FocalMetric(FocalParams):
     """
 
     __slots__ = ()
+    _booster = "catboost"
     no_jit = True
 
     def is_max_optimal(self):
@@ -155,7 +171,9 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     if defaults:
         model.set_params(**defaults)
 
+    global _fitting
     lent = []  # Pools given the start as baseline, reset afterwards: predict() adds a baseline
+    _fitting += 1
     try:
         if isinstance(X, Pool):
             if not given:
@@ -166,11 +184,12 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
             eval_set = _eval_pools(eval_set, start, X, fit_params, model, lent)
         model.fit(X, y, eval_set=eval_set, **fit_params)
     finally:
+        _fitting -= 1
         for pool in lent:
             pool.set_baseline(np.zeros(pool.num_row()))
     scale, bias = model.get_scale_and_bias()
     model.set_scale_and_bias(scale, bias + start)
-    model.get_metadata()[_METADATA_KEY] = json.dumps(objective.loss.get_params())
+    model.get_metadata()[_stored.KEY] = _stored.dumps(objective.loss)
     return model
 
 
@@ -187,15 +206,18 @@ def predict_proba(model, data, loss=None, **predict_params):
     """Calibrated class probabilities (n, 2): ``FocalLoss.predict_proba`` of the raw score.
 
     CatBoost's own ``predict_proba`` is sigmoid(raw score), which is the focal posterior only for
-    gamma = 0 without class weights (it ranks rows the same way). ``loss`` defaults to the model's
-    ``FocalObjective`` or, for a model trained by ``fit`` and saved, to the loss stored in its
-    metadata.
+    gamma = 0 without class weights (it ranks rows the same way). ``loss`` (a ``FocalLoss`` or
+    ``FocalObjective``) defaults to the model's ``FocalObjective`` or, for a model trained by
+    ``fit`` and saved (cbm or json), to the loss stored in its metadata. ``data`` is a Pool or
+    what ``model.predict`` takes; ``predict_params`` go to it (``ntree_end``, ...). The model
+    predicts with every tree it holds: with an eval set CatBoost's default ``use_best_model``
+    already cut it at the best iteration.
     """
-    loss = _model_loss(model) if loss is None else loss
-    if not isinstance(loss, FocalLoss):
-        raise TypeError(f"loss must be a FocalLoss, got {type(loss).__name__}")
+    if loss is None:
+        loss = _model_loss(model)
+    loss = _stored.resolve(loss, None, "", "")
     raw = model.predict(data, prediction_type="RawFormulaVal", **predict_params)
-    return loss.predict_proba(raw)
+    return loss.predict_proba(np.asarray(raw, dtype=np.float64))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -268,11 +290,11 @@ def _eval_pools(eval_set, start, X, fit_params, model, lent):
 
 
 def _model_loss(model):
+    if not isinstance(model, CatBoost):
+        raise TypeError(f"model must be a CatBoost model, got {type(model).__name__}")
     objective = model.get_params().get("loss_function")
     if isinstance(objective, FocalObjective):
         return objective.loss
-    stored = model.get_metadata().get(_METADATA_KEY) if model.is_fitted() else None
-    if stored is None:
-        raise ValueError("the model holds no boostfocal loss (not trained by "
-                         "boostfocal.catboost.fit): pass loss=FocalLoss(...)")
-    return FocalLoss(**json.loads(stored))
+    stored = model.get_metadata().get(_stored.KEY) if model.is_fitted() else None
+    return _stored.resolve(None, stored, "this CatBoost model",
+                           "Train it with boostfocal.catboost.fit, or pass loss=FocalLoss(...).")

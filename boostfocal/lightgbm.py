@@ -20,18 +20,33 @@ differs. LightGBM passes (n, K) raw scores in column-major order and flattens 2-
 that order (a 1-D return must be class-major); the start is a vector of K constants, folded
 into the first iteration's K trees. LightGBM's built-in ``multiclass`` scales the softmax
 hessian by K / (K - 1); so does ``MulticlassFocalObjective`` by default (``hessian_scale``).
+
+Where the loss travels: LightGBM keeps no user attributes, and drops unknown training parameters
+("Unknown parameter"). What a model text does keep verbatim is its ``parameters:`` block when the
+model was *loaded* (``model_from_string``, which ``lightgbm.train`` itself does before returning
+unless ``keep_training_booster=True``), and reloading never interprets a line it does not know.
+``train`` therefore reloads the booster from its own text with one more line,
+``[boostfocal_loss: <percent-encoded JSON>]`` (``Booster.params`` does not list it; quotes would
+break LightGBM's JSON of the loaded parameters, hence the encoding), which every later
+``save_model`` / ``model_to_string`` / pickle writes back.
 """
 from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
 
 import lightgbm as lgb
 import numpy as np
 
+from . import _stored
 from . import _validation as check
-from ._adapter import FocalParams, MulticlassFocalParams
+from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import Binary, Multiclass, class_frequencies
+from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "add_init_score", "posterior"]
+           "train", "add_init_score", "predict_proba", "posterior"]
 
 # LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
 _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
@@ -42,6 +57,15 @@ _LINEAR = ("linear_tree", "linear_trees")
 
 class _Binary:
     """One raw score per row, labels in [0, 1], a float start; 1-D returns."""
+
+    sklearn_warning = (
+        "LGBMClassifier(objective=FocalObjective(...)): LGBMClassifier.predict_proba returns raw "
+        "scores, not probabilities; unless you pass metric='None' it also reports (and "
+        "early-stops on) binary_logloss of the raw scores read as probabilities, which is "
+        "meaningless; and training starts at 0. Pass metric='None' and "
+        "eval_metric=FocalMetric(...), take calibrated probabilities from "
+        "boostfocal.lightgbm.predict_proba(clf.booster_, X, loss=obj), or use "
+        "boostfocal.FocalLGBMClassifier, which does all of it.")
 
     @staticmethod
     def scores(preds, who):
@@ -69,6 +93,14 @@ class _Binary:
 class _Multiclass:
     """(n, K) raw scores (column-major), class-index labels, a (K,) start; (n, K) returns."""
 
+    sklearn_warning = (
+        "LGBMClassifier(objective=MulticlassFocalObjective(...)): LGBMClassifier.predict_proba "
+        "returns raw scores, not probabilities; unless you pass metric='None' it also reports "
+        "multi_logloss of the raw scores read as probabilities, which is meaningless; and "
+        "training starts at 0. Pass metric='None' and eval_metric=MulticlassFocalMetric(...), "
+        "and take calibrated probabilities from boostfocal.lightgbm.predict_proba(clf.booster_, "
+        "X, loss=obj).")
+
     @staticmethod
     def scores(preds, who):
         if np.ndim(preds) != 2 or np.shape(preds)[1] < 2:
@@ -91,6 +123,7 @@ class _Multiclass:
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
+_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
 def _unpack(arg0, arg1, weight, family, who):
@@ -107,10 +140,19 @@ class _Objective:
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "lightgbm"
 
     def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
         """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
-        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays."""
+        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays.
+
+        Called by another booster (XGBoost passes a DMatrix, or labels from ``XGBClassifier``)
+        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns once
+        about that class's metric and ``predict_proba``."""
+        module = caller_module()
+        self._refuse_foreign(module, train_data_or_y_pred)
+        if module == "lightgbm.sklearn":
+            warn_once(("lightgbm.sklearn", type(self).__name__), self._family.sklearn_warning)
         y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self._family,
                           type(self).__name__)
         return self.gradient_hessian(y, z, w)
@@ -131,6 +173,7 @@ class _Metric:
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "lightgbm"
     name = "focal"
 
     def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
@@ -266,7 +309,10 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     ``params`` nor ``feval``, ``feval`` defaults to the matching ``FocalMetric`` /
     ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom objective, and a named
     built-in one such as ``binary_logloss`` would read raw scores as probabilities).
-    Returns the ``lightgbm.Booster``.
+    Returns the ``lightgbm.Booster``. It carries the loss in its model text (see the module
+    docstring), so ``predict_proba(booster, X)`` gives calibrated probabilities, also after
+    ``save_model`` and a reload; not with ``keep_training_booster=True`` (storing it means
+    reloading the model, which ends its training): pass ``loss=`` to ``predict_proba`` then.
     """
     objectives = _find(params, _OBJECTIVE)
     if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
@@ -326,7 +372,60 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
             _clear_init_score(d)
     if folded:
         add_init_score(booster, start)
+    if not kwargs.get("keep_training_booster", False):
+        _store_loss(booster, objective.loss)
     return booster
+
+
+_LOSS_LINE = re.compile(r"^\[" + _stored.KEY + r": ([^\]\n]*)\]\n", re.M)
+_END = "end of parameters\n"
+
+
+def _store_loss(booster, loss):
+    """Reload ``booster`` from its own text with the line ``[boostfocal_loss: ...]`` added to
+    its parameters block (see the module docstring). Keeps its Python attributes
+    (``best_iteration``, ``best_score``, ``params``) and every tree."""
+    text = _LOSS_LINE.sub("", booster.model_to_string(num_iteration=-1))
+    if _END not in text:
+        raise ValueError("the LightGBM model text has no parameters block to store the loss in")
+    line = f"[{_stored.KEY}: {quote(_stored.dumps(loss), safe='')}]\n"
+    booster.model_from_string(text.replace(_END, line + _END, 1))
+
+
+def _stored_text(booster):
+    """The stored JSON, or None. Reads the model text without its trees (start past the last)."""
+    text = booster.model_to_string(start_iteration=booster.current_iteration(), num_iteration=1)
+    found = _LOSS_LINE.search(text)
+    return None if found is None else unquote(found.group(1))
+
+
+def predict_proba(model, data, loss=None, **predict_kwargs):
+    """Calibrated class probabilities of a focal-trained LightGBM model: the loss's posterior
+    ``predict_proba`` of its raw scores; (n, 2) for a binary model, (n, K) rows for a multiclass
+    one.
+
+    ``model`` is a ``lightgbm.Booster`` trained by ``train`` (or a ``FocalLGBMClassifier``'s), also
+    one reloaded with ``lgb.Booster(model_file=...)`` / ``model_str=...``: the loss is read from
+    its model text unless ``loss`` (a ``FocalLoss`` / ``MulticlassFocalLoss`` or the objective)
+    is given, which a model trained otherwise (``LGBMClassifier``, plain ``lightgbm.train``)
+    needs. ``data`` is what
+    ``Booster.predict`` takes; ``predict_kwargs`` go to it (``num_iteration``, ...; by default
+    LightGBM uses ``best_iteration`` when the booster records one).
+    """
+    booster = getattr(model, "booster_", model)
+    if not isinstance(booster, lgb.Booster):
+        raise TypeError(f"model must be a lightgbm.Booster, got {type(model).__name__}")
+    stored = _stored_text(booster) if loss is None else None
+    loss = _stored.resolve(loss, stored, "this LightGBM booster",
+                           "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the objective "
+                           "it was trained with).")
+    for key in ("raw_score", "pred_leaf", "pred_contrib"):
+        if predict_kwargs.pop(key, False):
+            raise ValueError(f"{key}=True: predict_proba returns probabilities; call "
+                             "booster.predict for raw scores, leaves or contributions")
+    raw = booster.predict(data, raw_score=True, **predict_kwargs)
+    raw = _FAMILY_OF[type(loss)].scores(np.asarray(raw, dtype=np.float64), "predict_proba")
+    return loss.predict_proba(raw)
 
 
 def add_init_score(booster, init_score):
@@ -367,13 +466,14 @@ def add_init_score(booster, init_score):
     return booster
 
 
-def posterior(booster, X, objective, **predict_kwargs):
-    """P(y = 1 | x) of a focal-trained ``booster``: ``objective.loss.posterior`` of its raw scores
-    (for a multiclass model the (n, K) class probabilities).
+def posterior(booster, X, objective=None, **predict_kwargs):
+    """P(y = 1 | x) of a focal-trained binary ``booster``: column 1 of ``predict_proba``, shape
+    (n,); for a multiclass model all of ``predict_proba``, (n, K).
 
     ``objective`` is the ``FocalObjective`` / ``MulticlassFocalObjective`` (or the loss) it was
-    trained with; ``predict_kwargs`` go to ``booster.predict`` (e.g. ``num_iteration``).
-    Returns shape (n,), or (n, K).
+    trained with; None reads the loss ``train`` stored in the model. ``predict_kwargs`` go to
+    ``booster.predict``.
     """
-    loss = getattr(objective, "loss", objective)
-    return loss.posterior(booster.predict(X, raw_score=True, **predict_kwargs))
+    proba = predict_proba(booster, X, loss=objective, **predict_kwargs)
+    return proba if getattr(booster, "booster_", booster).num_model_per_iteration() > 1 \
+        else proba[:, 1]

@@ -39,13 +39,15 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
+from . import _stored
 from . import _validation as check
-from ._adapter import FocalParams, MulticlassFocalParams
+from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import Multiclass, class_frequencies
 from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train"]
+           "train", "predict_proba"]
 
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
@@ -100,6 +102,13 @@ class _Binary:
     """One margin per row, labels in [0, 1], objective binary:logistic, a probability start."""
 
     objective = "binary:logistic"
+    sklearn_warning = (
+        "XGBClassifier(objective=FocalObjective(...)): XGBClassifier.predict_proba is the sigmoid "
+        "of the margin, not the focal posterior (too high for an imbalanced target), and "
+        "training starts at margin 0 unless you pass base_score=obj.base_score(y, w). Take "
+        "calibrated probabilities from boostfocal.xgboost.predict_proba(clf.get_booster(), X, "
+        "loss=obj), watch eval_metric=FocalMetric(...), or use boostfocal.FocalXGBClassifier, "
+        "which does all of it.")
 
     @staticmethod
     def wrong(what):
@@ -145,6 +154,12 @@ class _Multiclass:
     """(n, K) margins, class-index labels, objective multi:softprob, a vector of K margins."""
 
     objective = "multi:softprob"
+    sklearn_warning = (
+        "XGBClassifier(objective=MulticlassFocalObjective(...)): XGBClassifier.predict_proba is "
+        "the softmax of the margins, not the focal posterior, and training starts at equal "
+        "margins unless you pass base_score=obj.base_score(y, w). Take calibrated probabilities "
+        "from boostfocal.xgboost.predict_proba(clf.get_booster(), X, loss=obj) and watch "
+        "eval_metric=MulticlassFocalMetric(...).")
 
     @staticmethod
     def wrong(what):
@@ -189,6 +204,7 @@ class _Multiclass:
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
+_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
 def _checked_params(params, family=_BINARY):
@@ -216,14 +232,24 @@ class _Objective:
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "xgboost"
 
     def __call__(self, arg1, arg2, sample_weight=None):
-        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
+        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn).
+
+        Called by another booster (LightGBM passes a Dataset, or labels from its sklearn
+        wrapper) it raises a TypeError naming the right object; called by ``XGBClassifier`` it
+        warns once that XGBoost's ``predict_proba`` is not calibrated for it.
+        """
+        module = caller_module()
+        self._refuse_foreign(module, arg2)
         if isinstance(arg2, xgb.DMatrix):
             z = self._family.margins(arg1, type(self).__name__)
             if z.shape[0] and z.flat[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
                 _warn_if_placeholder_start(z, type(self).__name__)
             return self._native_round(z, arg2)
+        if module == "xgboost.sklearn":
+            warn_once(("xgboost.sklearn", type(self).__name__), self._family.sklearn_warning)
         return self.gradient_hessian(arg1, arg2, sample_weight)
 
     def _native_round(self, z, dtrain):
@@ -411,6 +437,7 @@ class _Metric:
     """The body every XGBoost metric shares: both calling conventions, the all-reduced mean."""
 
     __slots__ = ()
+    _booster = "xgboost"
     __name__ = "focal"  # XGBClassifier names a callable eval_metric by its __name__
     _family = _BINARY
 
@@ -468,8 +495,9 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     ``num_class`` >= 2 required), ``base_score`` = ``obj.base_score(dtrain)`` (unless given, or
     when continuing from ``xgb_model``), ``scale_pos_weight`` and the other family's setup
     rejected. Labels are checked before the first round. The returned booster's
-    ``predict(..., output_margin=True)`` are focal margins; ``obj.loss.predict_proba(margins)``
-    turns them into calibrated probabilities.
+    ``predict(..., output_margin=True)`` are focal margins; it carries the loss as the attribute
+    ``boostfocal_loss`` (kept by its JSON / UBJSON files), so ``predict_proba(booster, data)``
+    gives calibrated probabilities ((n, 2), or (n, K) rows for multiclass), also after a reload.
     """
     if not isinstance(obj, _Objective):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
@@ -483,4 +511,38 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     device = params.get("device")
     if getattr(obj, "device", False) is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
-    return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
+    return booster
+
+
+def predict_proba(model, data, loss=None, **predict_kwargs):
+    """Calibrated class probabilities of a focal-trained XGBoost model: the loss's posterior
+    ``predict_proba`` of its margins (``Booster.predict`` gives their sigmoid / softmax);
+    (n, 2) for a binary model, (n, K) rows for a multiclass one.
+
+    ``model`` is an ``xgb.Booster`` trained by ``train`` (or a ``FocalXGBClassifier``'s), also
+    one reloaded from its JSON / UBJSON file: the loss is read from its ``boostfocal_loss``
+    attribute unless ``loss`` (a ``FocalLoss`` / ``MulticlassFocalLoss`` or the objective) is
+    given, which a booster trained otherwise (``XGBClassifier``, plain ``xgb.train``) needs.
+    ``data`` is a DMatrix or anything ``Booster.inplace_predict`` takes (numpy, pandas, ...).
+    ``predict_kwargs`` go to ``predict`` / ``inplace_predict`` (``iteration_range``,
+    ``base_margin``, ...); without an ``iteration_range`` a booster that records
+    ``best_iteration`` (early stopping) predicts with the rounds up to it, as ``XGBClassifier``
+    does.
+    """
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    if not isinstance(booster, xgb.Booster):
+        raise TypeError(f"model must be an xgboost.Booster, got {type(model).__name__}")
+    loss = _stored.resolve(loss, booster.attr(_stored.KEY), "this XGBoost booster",
+                           "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the "
+                           "objective it was trained with).")
+    best = booster.attr("best_iteration")
+    if "iteration_range" not in predict_kwargs and best is not None:
+        predict_kwargs["iteration_range"] = (0, int(best) + 1)
+    if isinstance(data, xgb.DMatrix):
+        margins = booster.predict(data, output_margin=True, **predict_kwargs)
+    else:
+        margins = booster.inplace_predict(data, predict_type="margin", **predict_kwargs)
+    family = _FAMILY_OF[type(loss)]
+    return loss.predict_proba(family.margins(np.asarray(margins), "predict_proba"))

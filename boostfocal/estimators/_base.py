@@ -48,9 +48,14 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_``, ``init_score_`` (the start), ``n_estimators_`` (rounds
-    trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
-    three boosters; None without it, and predictions then use every round), ``booster_``.
+    Attributes (after ``fit``): ``classes_``, ``n_features_in_``, ``feature_names_in_`` (pandas
+    input), ``init_score_`` (the start), ``n_estimators_`` (rounds trained), ``best_iteration_``
+    (0-based index of the best round under early stopping, for all three boosters; None without
+    it), ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
+    predictions are the estimator's ``decision_function``: under early stopping it holds the
+    rounds up to ``best_iteration_`` or predicts with them by default, and it stores the loss so
+    the booster module's ``predict_proba(booster, X)`` gives this ``predict_proba``, also after
+    saving it in the booster's own format) and ``feature_importances_`` (the booster's).
     """
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
@@ -95,13 +100,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self
 
     _shared_names: dict = {}  # shared parameter -> the booster's name for it
+    _estimator_only: tuple = ()  # keywords the estimator reads itself (e.g. importance_type)
 
     def booster_params(self):
         """Keywords for the booster: the shared parameters that are set, under the booster's own
         names, then every keyword passed through."""
         params = {own: getattr(self, name) for name, own in self._shared_names.items()
                   if getattr(self, name) is not None}
-        params.update(self._extra_params())
+        params.update({k: v for k, v in self._extra_params().items()
+                       if k not in self._estimator_only})
         return params
 
     # -- fit ----------------------------------------------------------------------------------
@@ -195,7 +202,9 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
         or the sigmoid of the raw score (``proba="sigmoid"``)."""
-        z = self.decision_function(X)
+        return self._proba(self.decision_function(X))
+
+    def _proba(self, z):
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
         link = FocalLoss(gamma=0.0) if self.proba == "sigmoid" else self.focal_loss()
         return link.predict_proba(z)
@@ -203,7 +212,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """The class with the higher probability."""
         check_is_fitted(self, "init_score_")
-        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+        return self._label(self.predict_proba(X))
+
+    def _label(self, proba):
+        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+
+    def _booster_predict(self, X, **kwargs):
+        """The fitted booster's own ``predict`` on checked ``X`` (raw scores, contributions...)."""
+        check_is_fitted(self, "init_score_")
+        return self._booster.predict(self._check_X(X), **kwargs)
 
     @property
     def booster_(self):

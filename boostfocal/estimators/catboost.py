@@ -8,7 +8,6 @@ from ..catboost import FocalMetric, FocalObjective, fit
 from ._base import FocalClassifierBase, _is_frame
 
 
-
 class FocalCatBoostClassifier(FocalClassifierBase):
     """CatBoost classifier trained with the focal loss (``CatBoost.fit`` underneath).
 
@@ -16,7 +15,11 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     keyword is a CatBoost parameter (``l2_leaf_reg``, ``border_count``, ...). pandas ``category``
     columns become CatBoost ``cat_features``. The start score is the model's bias, so
     ``booster_.predict(X, prediction_type="RawFormulaVal")`` and saved models include it. CPU
-    only: CatBoost cannot run a Python objective with ``task_type="GPU"``.
+    only: CatBoost cannot run a Python objective with ``task_type="GPU"``. With an eval set
+    CatBoost's default ``use_best_model`` cuts ``booster_`` at the best iteration, and the booster
+    stores the loss in its metadata (``boostfocal.catboost.predict_proba(booster, X)``, also from
+    a saved cbm / json file). ``feature_importances_``, ``evals_result_``, ``best_score_`` and
+    ``save_model`` are CatBoost's.
     """
 
     _shared_names = {"learning_rate": "learning_rate", "max_depth": "depth",
@@ -42,6 +45,19 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         self._booster = model
         self.n_estimators_ = model.tree_count_
         self.best_iteration_ = model.get_best_iteration() if rounds else None
+        self.evals_result_ = model.get_evals_result()
+        self.best_score_ = model.get_best_score()
+
+    @property
+    def feature_importances_(self):
+        """``CatBoost.feature_importances_`` of ``booster_`` (PredictionValuesChange)."""
+        return self.booster_.feature_importances_
+
+    def save_model(self, fname, format="cbm", export_parameters=None, pool=None):
+        """``CatBoost.save_model`` of ``booster_``: cbm and json keep the start (the model's
+        bias) and the loss (its metadata) for ``boostfocal.catboost.predict_proba``."""
+        self.booster_.save_model(fname, format=format, export_parameters=export_parameters,
+                                 pool=pool)
 
     def _pool(self, X, y=None, w=None):
         return Pool(X, label=y, weight=w, cat_features=self._cat_features or None)
@@ -49,7 +65,6 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     def _raw_score(self, X):
         raw = self._booster.predict(self._pool(X), prediction_type="RawFormulaVal")
         return np.asarray(raw, dtype=np.float64)
-
 
 
 def _categorical_columns(X):
