@@ -127,7 +127,8 @@ def main():
           f"(pairwise wall ratios {', '.join(f'{r:.3f}' for r in f[:, 0] / b[:, 0])})")
     if args.floor:
         lw, lc = np.median(np.array(runs["floor"]), axis=0)
-        print(f"numpy {'log-loss' if k == 1 else 'softmax CE'} custom objective median wall {lw:7.2f} s  cpu {lc:7.2f} s  "
+        name = "numpy log-loss" if k == 1 else "numpy softmax CE"
+        print(f"{name + ' custom objective':32s} median wall {lw:7.2f} s  cpu {lc:7.2f} s  "
               f"(XGBoost's custom-objective floor: {lw / bw:.3f}x built-in)")
     print(f"objective call on {args.rows} rows x {k}: median {np.median(call) * 1e3:.1f} ms "
           f"({np.median(call) * args.rounds / bw * 100:.1f}% of the built-in training wall time "

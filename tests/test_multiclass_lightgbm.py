@@ -19,11 +19,14 @@ from boostfocal.lightgbm import (  # noqa: E402
     MulticlassFocalObjective,
     add_init_score,
     posterior,
+    predict_proba,
     train,
 )
 from boostfocal.multiclass import MulticlassFocalLoss  # noqa: E402
 
 K = 4
+# the once-per-process note that the booster's sklearn class returns uncalibrated probabilities
+SKLEARN_NOTE = "ignore:LGBMClassifier\\(objective=MulticlassFocalObjective"
 BASE = {"verbose": -1, "num_threads": 1, "force_col_wise": True, "num_class": K}
 ROUNDS = 40
 
@@ -169,18 +172,21 @@ def test_start_folded_per_class_and_default_metric(data):
 
 _FRESH = """
 import pickle, sys, numpy as np, lightgbm as lgb
+from boostfocal.lightgbm import predict_proba
 X = np.load(sys.argv[1] + "/X.npy")
-out = [lgb.Booster(model_file=sys.argv[1] + "/model.txt").predict(X, raw_score=True)]
 with open(sys.argv[1] + "/model.txt") as f:
-    out.append(lgb.Booster(model_str=f.read()).predict(X, raw_score=True))
+    files = [lgb.Booster(model_file=sys.argv[1] + "/model.txt"), lgb.Booster(model_str=f.read())]
+out = [b.predict(X, raw_score=True) for b in files]
 with open(sys.argv[1] + "/objects.pkl", "rb") as f:
     booster, clf, obj = pickle.load(f)
 out += [booster.predict(X, raw_score=True), clf.predict(X, raw_score=True),
         obj.loss.predict_proba(out[0])]
+out += [predict_proba(b, X) for b in files + [booster]]  # the loss stored in the model
 np.save(sys.argv[1] + "/out.npy", np.stack(out))
 """
 
 
+@pytest.mark.filterwarnings(SKLEARN_NOTE)
 def test_lgbmclassifier_save_load_and_pickle_in_a_fresh_process(tmp_path, data):
     (X, y, w), (Xv, _, _) = data
     obj = MulticlassFocalObjective(gamma=2.0)
@@ -191,8 +197,11 @@ def test_lgbmclassifier_save_load_and_pickle_in_a_fresh_process(tmp_path, data):
     clf.fit(X, y, sample_weight=w, init_score=np.tile(start, (len(y), 1)))
     add_init_score(clf.booster_, start)
     assert np.abs(clf.predict(Xv, raw_score=True) - raw(booster, Xv)).max() <= 1e-10
-    np.testing.assert_array_equal(posterior(clf.booster_, Xv, obj),
-                                  obj.loss.predict_proba(clf.predict(Xv, raw_score=True)))
+    expected = obj.loss.predict_proba(clf.predict(Xv, raw_score=True))
+    np.testing.assert_array_equal(predict_proba(clf, Xv, loss=obj), expected)
+    np.testing.assert_array_equal(posterior(clf.booster_, Xv, obj), expected)  # (n, K) rows
+    with pytest.raises(ValueError, match="holds no boostfocal loss"):
+        predict_proba(clf, Xv)
     assert clone(clf).get_params()["objective"] == obj
 
     booster.save_model(tmp_path / "model.txt")
@@ -204,9 +213,12 @@ def test_lgbmclassifier_save_load_and_pickle_in_a_fresh_process(tmp_path, data):
     for got in out[:3]:
         np.testing.assert_array_equal(got, raw(booster, Xv))
     np.testing.assert_array_equal(out[3], clf.predict(Xv, raw_score=True))
-    np.testing.assert_array_equal(out[4], obj.loss.predict_proba(raw(booster, Xv)))
+    for got in out[4:]:
+        assert got.shape == (len(Xv), K)
+        np.testing.assert_array_equal(got, obj.loss.predict_proba(raw(booster, Xv)))
 
 
+@pytest.mark.filterwarnings(SKLEARN_NOTE)
 def test_lgbmclassifier_eval_metric_and_early_stopping(data):
     (X, y, w), (Xv, yv, wv) = data
     obj, metric = MulticlassFocalObjective(gamma=2.0), MulticlassFocalMetric(gamma=2.0)
@@ -269,6 +281,7 @@ def test_families_refuse_each_other_pointing_at_the_right_class(data):
 # -- lightgbm.dask ------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Parameter n_jobs will be ignored")  # LightGBM's own default
+@pytest.mark.filterwarnings(SKLEARN_NOTE)
 def test_dask_classifier(data):
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")

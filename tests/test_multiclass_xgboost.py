@@ -19,10 +19,13 @@ from boostfocal.xgboost import (  # noqa: E402
     FocalObjective,
     MulticlassFocalMetric,
     MulticlassFocalObjective,
+    predict_proba,
     train,
 )
 
 K = 4
+# the once-per-process note that the booster's sklearn class returns uncalibrated probabilities
+SKLEARN_NOTE = "ignore:XGBClassifier\\(objective=MulticlassFocalObjective"
 HIST = {"tree_method": "hist", "nthread": 1, "num_class": K}
 SOFTPROB = {**HIST, "objective": "multi:softprob"}
 
@@ -178,6 +181,7 @@ def test_metric_both_call_forms_and_early_stopping(data):
     assert focal[-1] == pytest.approx(last, abs=6e-7)  # XGBoost logs 6 decimals
 
 
+@pytest.mark.filterwarnings(SKLEARN_NOTE)
 def test_xgbclassifier_matches_native(data):
     X, y, w = data
     obj = MulticlassFocalObjective(gamma=2.0)
@@ -191,6 +195,12 @@ def test_xgbclassifier_matches_native(data):
     # XGBClassifier's predict_proba is softmax(margins); the focal posterior is the loss's
     np.testing.assert_allclose(clf.predict_proba(X), softmax(z), atol=1e-6)
     assert np.abs(obj.loss.predict_proba(z) - softmax(z)).max() > 0.05
+    # the module's predict_proba gives the focal posterior (the loss passed: XGBClassifier
+    # stores none), and reads the loss train stored in a native booster
+    np.testing.assert_array_equal(predict_proba(clf, X, loss=obj), obj.loss.predict_proba(z))
+    np.testing.assert_array_equal(predict_proba(native, X), obj.loss.predict_proba(z))
+    with pytest.raises(ValueError, match="holds no boostfocal loss"):
+        predict_proba(clf, X)
     assert clf.evals_result()["validation_0"]["focal"][-1] == pytest.approx(
         metric.loss.mean_loss(y, z, w), abs=6e-7)
     assert clone(clf).get_params()["objective"] == obj
@@ -199,17 +209,20 @@ def test_xgbclassifier_matches_native(data):
 # -- save / load and pickle, read back in a fresh process ----------------------------------------
 _FRESH = """
 import pickle, sys, numpy as np, xgboost as xgb
+from boostfocal.xgboost import predict_proba
 X = np.load(sys.argv[1] + "/X.npy")
-out = [xgb.Booster(model_file=sys.argv[1] + "/model" + ext).predict(xgb.DMatrix(X),
-       output_margin=True) for ext in (".json", ".ubj")]
+files = [xgb.Booster(model_file=sys.argv[1] + "/model" + ext) for ext in (".json", ".ubj")]
+out = [b.predict(xgb.DMatrix(X), output_margin=True) for b in files]
 with open(sys.argv[1] + "/objects.pkl", "rb") as f:
     booster, clf, obj = pickle.load(f)
 out += [booster.predict(xgb.DMatrix(X), output_margin=True), clf.predict(X, output_margin=True),
         obj.loss.predict_proba(out[0])]
+out += [predict_proba(b, X) for b in files + [booster]]  # the loss stored in the model
 np.save(sys.argv[1] + "/out.npy", np.stack(out))
 """
 
 
+@pytest.mark.filterwarnings(SKLEARN_NOTE)
 def test_save_load_and_pickle_in_a_fresh_process(tmp_path, data):
     X, y, w = data
     obj = MulticlassFocalObjective(gamma=2.0, alpha=[1.0, 1.0, 2.0, 4.0])
@@ -227,7 +240,9 @@ def test_save_load_and_pickle_in_a_fresh_process(tmp_path, data):
     for got in out[:3]:
         np.testing.assert_array_equal(got, z)
     np.testing.assert_array_equal(out[3], clf.predict(X, output_margin=True))
-    np.testing.assert_array_equal(out[4], obj.loss.predict_proba(z))
+    for got in out[4:]:
+        assert got.shape == (y.shape[0], K)
+        np.testing.assert_array_equal(got, obj.loss.predict_proba(z))
     saved = json.loads(booster.save_config())["learner"]["learner_model_param"]["base_score"]
     np.testing.assert_allclose(json.loads(saved), obj.base_score(y, w), atol=1e-6)
 
