@@ -153,6 +153,11 @@ def test_gamma2_imbalanced_default_params_do_not_diverge(imbalanced, softprob_ac
     d, dt = xgb.DMatrix(X, y), xgb.DMatrix(Xt)
     params = {"nthread": 1, "num_class": 5}
     obj = MulticlassFocalObjective(gamma=2.0, hessian=hessian)
+    # at the focal-optimal start the rare class's rows (p = 0.02) have negative exact curvature
+    z0 = np.tile(obj.base_score(y), (len(y), 1))
+    negative = obj.loss.replace(hessian="exact").gradient_hessian(y, z0)[1] < 0
+    assert 0.01 < negative.any(axis=1).mean() < 0.05
+    assert (obj.loss.gradient_hessian(y, z0)[1] < 0).any() == (hessian == "exact")
     zero = {**params, "objective": "multi:softprob", "base_score": [0.0] * 5}
     for booster in (train(params, d, ROUNDS, obj=obj), xgb.train(zero, d, ROUNDS, obj=obj)):
         z = margins(booster, dt)
