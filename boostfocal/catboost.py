@@ -72,7 +72,7 @@ class FocalObjective(FocalParams):
         raise self._wrong_booster(booster_package(caller_module()) or "")
 
     def calc_ders_range(self, approxes, targets, weights):
-        if not _fitting:
+        if not _fitting and booster_package(caller_module()) == "catboost":
             warn_once("catboost.plain", _PLAIN_WARNING, stacklevel=2)
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
@@ -207,12 +207,14 @@ def predict_proba(model, data, loss=None, **predict_params):
 
     CatBoost's own ``predict_proba`` is sigmoid(raw score), which is the focal posterior only for
     gamma = 0 without class weights (it ranks rows the same way). ``loss`` (a ``FocalLoss`` or
-    ``FocalObjective``) defaults to the model's ``FocalObjective`` or, for a model trained by
+    ``FocalObjective``) defaults to the model's ``FocalObjective`` (``model`` is a CatBoost
+    model or a ``FocalCatBoostClassifier``) or, for a model trained by
     ``fit`` and saved (cbm or json), to the loss stored in its metadata. ``data`` is a Pool or
     what ``model.predict`` takes; ``predict_params`` go to it (``ntree_end``, ...). The model
     predicts with every tree it holds: with an eval set CatBoost's default ``use_best_model``
     already cut it at the best iteration.
     """
+    model = getattr(model, "booster_", model)  # a FocalCatBoostClassifier's
     if loss is None:
         loss = _model_loss(model)
     loss = _stored.resolve(loss, None, "", "")

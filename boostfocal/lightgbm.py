@@ -33,12 +33,13 @@ break LightGBM's JSON of the loaded parameters, hence the encoding), which every
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import quote, unquote
 
 import lightgbm as lgb
 import numpy as np
 
-from . import _stored
+from . import _params, _stored
 from . import _validation as check
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import Binary, Multiclass, class_frequencies
@@ -53,6 +54,8 @@ _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
 _METRIC = ("metric", "metrics", "metric_types")
 _NUM_CLASS = ("num_class", "num_classes")
 _LINEAR = ("linear_tree", "linear_trees")
+_SCALE_POS = ("scale_pos_weight",)
+_UNBALANCE = ("is_unbalance", "unbalance", "unbalanced_sets")
 
 
 class _Binary:
@@ -78,7 +81,7 @@ class _Binary:
 
     @staticmethod
     def num_class(params):
-        if any(k is not None and int(k) > 1 for k in _find(params, _NUM_CLASS)):
+        if any((_params.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
             raise ValueError("FocalObjective is binary: num_class must be 1; for multi-class "
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
@@ -111,12 +114,11 @@ class _Multiclass:
 
     @staticmethod
     def num_class(params):
-        given = _find(params, _NUM_CLASS)
-        if not given or any(k is None or isinstance(k, bool) or int(k) != k or int(k) < 2
-                            for k in given):
+        given = [_params.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
+        if not given or any(k is None or k < 2 for k in given) or len(set(given)) > 1:
             raise ValueError("MulticlassFocalObjective needs params['num_class'] = K >= 2 (the "
-                             f"number of classes); got {given[0] if given else None!r}")
-        return int(given[0])
+                             f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
+        return given[0]
 
     start = staticmethod(Multiclass.start)
     start_rows = staticmethod(Multiclass.start_rows)
@@ -258,7 +260,15 @@ def _find(params, aliases):
 
 
 def _constructed(dataset):
-    return getattr(dataset, "_handle", None) is not None
+    """True once LightGBM built the C++ Dataset. A failed construction (a parameter LightGBM
+    rejects) leaves a NULL ``c_void_p`` handle, which must never be written through."""
+    handle = getattr(dataset, "_handle", None)
+    return handle is not None and bool(getattr(handle, "value", handle))
+
+
+def _broken(dataset):
+    handle = getattr(dataset, "_handle", None)
+    return handle is not None and not _constructed(dataset)
 
 
 def _label(dataset):
@@ -304,26 +314,31 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         them afterwards, and folded into the model (``add_init_score``), so
         ``booster.predict(X, raw_score=True)`` includes it.
 
-    A ``MulticlassFocalObjective`` needs ``num_class`` = K >= 2 in ``params``; its labels
-    (class indices 0..K-1) are checked before the first round. With neither a ``metric`` in
-    ``params`` nor ``feval``, ``feval`` defaults to the matching ``FocalMetric`` /
-    ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom objective, and a named
-    built-in one such as ``binary_logloss`` would read raw scores as probabilities).
+    Refused before LightGBM sees them: ``scale_pos_weight``, ``is_unbalance`` (any alias) and
+    ``class_weight``, which LightGBM ignores with a custom objective; ``num_class`` > 1 for the
+    binary objective, a missing or < 2 one for the multiclass objective; NaN labels or weights
+    in a Dataset built from arrays (LightGBM would read them as 0). A
+    ``MulticlassFocalObjective``'s labels (class indices 0..K-1) are checked before the first
+    round.
+
+    With neither a ``metric`` in ``params`` nor ``feval``, ``feval`` defaults to the matching
+    ``FocalMetric`` / ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom
+    objective, and a named built-in one such as ``binary_logloss`` would read raw scores as
+    probabilities).
     Returns the ``lightgbm.Booster``. It carries the loss in its model text (see the module
     docstring), so ``predict_proba(booster, X)`` gives calibrated probabilities, also after
     ``save_model`` and a reload; not with ``keep_training_booster=True`` (storing it means
     reloading the model, which ends its training): pass ``loss=`` to ``predict_proba`` then.
     """
-    objectives = _find(params, _OBJECTIVE)
-    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
-        raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
-                        "FocalObjective or MulticlassFocalObjective, got "
-                        f"{objectives[0] if objectives else None!r}")
-    objective = objectives[0]
+    objective = _checked_params(params)
     family = objective._family
     num_class = family.num_class(params)
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=1)
     if isinstance(valid_sets, lgb.Dataset):
         valid_sets = [valid_sets]
+    datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
+    datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
+    _check_datasets(datasets)
     if feval is None and not _find(params, _METRIC):
         metric = MulticlassFocalMetric if family is _MULTICLASS else FocalMetric
         feval = metric.from_loss(objective.loss)
@@ -348,8 +363,6 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         raise ValueError("a constant init_score cannot be folded into linear_tree models; pass "
                          "init_score=None (start 0) to train one")
 
-    datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
-    datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
     if start is not None:
         for d in datasets:
             if getattr(d, "_predictor", None) is not None:  # LightGBM would zero our start
@@ -426,6 +439,63 @@ def predict_proba(model, data, loss=None, **predict_kwargs):
     raw = booster.predict(data, raw_score=True, **predict_kwargs)
     raw = _FAMILY_OF[type(loss)].scores(np.asarray(raw, dtype=np.float64), "predict_proba")
     return loss.predict_proba(raw)
+
+
+def _checked_params(params):
+    """The FocalObjective / MulticlassFocalObjective of ``params``, after rejecting what LightGBM
+    would ignore or crash on with it."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of LightGBM parameters, got "
+                        f"{type(params).__name__}")
+    objectives = _find(params, _OBJECTIVE)
+    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
+        raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
+                        "FocalObjective or MulticlassFocalObjective, got "
+                        f"{objectives[0] if objectives else None!r}")
+    for key in _NUM_CLASS:
+        if key in params:
+            _params.integer_like(f"params[{key!r}]", params[key])
+    weighting = [f"{k}={params[k]!r}" for k in _SCALE_POS if k in params
+                 and _params.number_like(f"params[{k!r}]", params[k]) != 1.0]
+    weighting += [f"{k}={params[k]!r}" for k in _UNBALANCE if k in params
+                  and _params.flag_like(params[k])]
+    weighting += [f"class_weight={params['class_weight']!r}"] \
+        if params.get("class_weight") is not None else []
+    if weighting:
+        raise ValueError(f"{', '.join(weighting)}: LightGBM does not apply class weights to a "
+                         "custom objective (it ignores them); use FocalObjective(alpha=...) or "
+                         "(pos_weight=...), MulticlassFocalObjective(alpha=[...]), or sample "
+                         "weights")
+    return objectives[0]
+
+
+def _check_datasets(datasets):
+    """Refuse Datasets LightGBM could not build before (a NULL handle), and NaN labels and
+    weights, which LightGBM turns into 0 when it builds the Dataset (the objective never sees
+    them). Labels and weights read from files are LightGBM's alone to read."""
+    for i, d in enumerate(datasets):
+        name = "train_set" if i == 0 else "a valid set"
+        if not isinstance(d, lgb.Dataset):
+            raise TypeError(f"{name} must be a lightgbm.Dataset, got {type(d).__name__}")
+        if _broken(d):
+            raise ValueError(f"{name} failed to build in an earlier call (LightGBM rejected its "
+                             "parameters) and cannot be used again: pass a new lightgbm.Dataset")
+        if not _constructed(d):
+            _check_finite(d.label, f"the label of {name}")
+            _check_finite(d.weight, f"the weight of {name}")
+
+
+def _check_finite(values, what):
+    if values is None:
+        return
+    try:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return  # LightGBM's own error will name it
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{what} has NaN or inf (first at row {int(bad[0])}): LightGBM would "
+                         "train on it as 0")
 
 
 def add_init_score(booster, init_score):

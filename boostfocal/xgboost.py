@@ -39,7 +39,7 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
-from . import _stored
+from . import _params, _stored
 from . import _validation as check
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import Multiclass, class_frequencies
@@ -134,9 +134,11 @@ class _Binary:
             raise ValueError(
                 f"params['objective'] must be unset or {self.objective!r} (it only fixes the "
                 f"link and base_score; FocalObjective supplies the gradients); got {objective!r}")
-        num_class = out.get("num_class")
-        if num_class is not None and int(num_class) > 1:
-            raise self.wrong(f"params['num_class'] = {num_class!r}")
+        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        if num_class is not None and num_class > 1:
+            raise self.wrong(f"params['num_class'] = {out['num_class']!r}")
+        if num_class is not None:
+            out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
         return None
 
     @staticmethod
@@ -185,11 +187,11 @@ class _Multiclass:
                 "softmax link and base_score; MulticlassFocalObjective supplies the gradients); "
                 f"got {objective!r}" + ("" if str(objective).startswith("multi:") else
                                         ". For binary focal loss use FocalObjective"))
-        num_class = out.get("num_class")
-        if num_class is None or isinstance(num_class, bool) or int(num_class) != num_class \
-                or int(num_class) < 2:
-            raise self.wrong(f"params['num_class'] = {num_class!r}")
-        return int(num_class)
+        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        if num_class is None or num_class < 2:
+            raise self.wrong(f"params['num_class'] = {out.get('num_class')!r}")
+        out["num_class"] = num_class  # "4.0" -> 4: XGBoost parses ints strictly
+        return num_class
 
     @staticmethod
     def start(loss, y, w, num_class):
@@ -213,7 +215,7 @@ def _checked_params(params, family=_BINARY):
     out = _mapping(params)
     family.check_params(out)
     spw = out.get("scale_pos_weight")
-    if spw is not None and float(spw) != 1.0:
+    if spw is not None and _params.number_like("params['scale_pos_weight']", spw) != 1.0:
         raise ValueError(
             f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
@@ -418,8 +420,9 @@ def _dask_mean_label(y, w):
     if not (0.0 <= lo and hi <= 1.0):
         raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
                          f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and count > 0.0):
-        raise ValueError("sample_weight must be >= 0 and not sum to zero")
+    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
+        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
+                         f"got min {float(wmin)}, sum {float(count)}")
     return float(total) / float(count)
 
 
@@ -502,6 +505,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     if not isinstance(obj, _Objective):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
                         f"{type(obj).__name__}")
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
     params = obj.train_params(params, None)
     if kwargs.get("xgb_model") is None:
         if params.get("base_score") is None:

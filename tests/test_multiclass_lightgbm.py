@@ -255,8 +255,10 @@ def test_bad_labels_fail_before_training(data, bad):
         calls.append(1)
         return params["objective"](preds, dataset)
 
+    message = (r"label of train_set has NaN" if np.isnan(bad) else
+               r"y_true must hold class indices 0, 1, \.\.\., 3")
     for init_score in ("auto", None):
-        with pytest.raises(ValueError, match=r"y_true must hold class indices 0, 1, \.\.\., 3"):
+        with pytest.raises(ValueError, match=message):
             train({**params, "objective": MulticlassFocalObjective()}, lgb.Dataset(X, y), 2,
                   init_score=init_score)
     assert not calls

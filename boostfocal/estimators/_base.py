@@ -6,11 +6,15 @@ methods: ``_fit_booster`` (train from ``init_score_``, store ``self._booster``) 
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_fitted,
+                                      validate_data)
 
+from .. import _params
 from .. import _validation as check
 from ..loss import FocalLoss
 
@@ -40,22 +44,27 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     proba : {"posterior", "sigmoid"}, default "posterior"
         ``predict_proba`` through the posterior the focal loss implies (``FocalLoss.posterior``,
         calibrated) or through the plain sigmoid of the raw score (what the boosters do).
-    n_estimators, learning_rate, max_depth, random_state, n_jobs
-        The boosters' usual names; None leaves the booster's own default.
+    n_estimators : int >= 1 (integral floats such as 100.0 accepted)
+    learning_rate, max_depth, random_state, n_jobs
+        The boosters' usual names; None leaves the booster's own default. ``random_state`` is an
+        int >= 0, ``n_jobs`` -1 or positive.
     early_stopping_rounds : int or None
         Stop when the focal loss on the last ``eval_set`` has not improved for this many rounds.
     **kwargs
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_``, ``n_features_in_``, ``feature_names_in_`` (pandas
-    input), ``init_score_`` (the start), ``n_estimators_`` (rounds trained), ``best_iteration_``
-    (0-based index of the best round under early stopping, for all three boosters; None without
-    it), ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
+    Attributes (after ``fit``): ``classes_``, ``loss_`` (the ``FocalLoss`` trained, which
+    ``predict_proba`` uses), ``n_features_in_``, ``feature_names_in_`` (pandas input),
+    ``init_score_`` (the start), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
+    + 1`` under early stopping, for all three), ``best_iteration_`` (0-based
+    index of the best round under early stopping, for all three boosters; None without it),
+    ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
     predictions are the estimator's ``decision_function``: under early stopping it holds the
     rounds up to ``best_iteration_`` or predicts with them by default, and it stores the loss so
-    the booster module's ``predict_proba(booster, X)`` gives this ``predict_proba``, also after
-    saving it in the booster's own format) and ``feature_importances_`` (the booster's).
+    the booster module's ``predict_proba(booster, X)`` gives this ``predict_proba`` (with
+    ``proba="posterior"``), also after saving it in the booster's own format) and
+    ``feature_importances_`` (the booster's).
     """
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
@@ -105,11 +114,65 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def booster_params(self):
         """Keywords for the booster: the shared parameters that are set, under the booster's own
         names, then every keyword passed through."""
-        params = {own: getattr(self, name) for name, own in self._shared_names.items()
-                  if getattr(self, name) is not None}
-        params.update({k: v for k, v in self._extra_params().items()
-                       if k not in self._estimator_only})
+        shared = self._checked_shared()
+        params = {own: shared[name] for name, own in self._shared_names.items()
+                  if shared[name] is not None}
+        params.update(self._booster_extra())
         return params
+
+    def _booster_extra(self):
+        """The keywords passed through to the booster (all but ``_estimator_only``)."""
+        return {k: v for k, v in self._extra_params().items() if k not in self._estimator_only}
+
+    def _checked_shared(self):
+        """The shared booster parameters, checked: integral floats become ints (tuners hand out
+        100.0); a bool, a fraction, a non-positive count or rate raises naming the parameter."""
+        rate = self.learning_rate
+        return {
+            "n_estimators": _params.integer("n_estimators", self.n_estimators, low=1),
+            "learning_rate": None if rate is None else
+            check.real("learning_rate", rate, low=0.0, low_open=True),
+            "max_depth": _params.integer("max_depth", self.max_depth, allow_none=True),
+            "random_state": _params.integer("random_state", self.random_state, low=0,
+                                            allow_none=True),
+            "n_jobs": _n_jobs(self.n_jobs),
+            "early_stopping_rounds": _params.integer(
+                "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True),
+        }
+
+    def _n_rounds(self):
+        """``n_estimators`` as the int the booster takes."""
+        return self._checked_shared()["n_estimators"]
+
+    _class_weighting = ("class_weight",)  # sklearn's name; each booster adds its own spellings
+    _shared_aliases: dict = {}  # shared parameter -> booster keywords that set the same thing
+
+    def _check_extra_params(self):
+        """Refuse class weighting (no booster applies it to a custom objective) and warn about
+        keywords the booster does not know (it would ignore them, silently at our verbosity)."""
+        extra = self._booster_extra()
+        for name, aliases in self._shared_aliases.items():
+            clash = [a for a in aliases if a in extra]
+            if clash and (name == "n_estimators" or getattr(self, name) is not None):
+                raise ValueError(f"{clash[0]}={extra[clash[0]]!r} is the booster's name for "
+                                 f"{name}, which is set too ({name}={getattr(self, name)!r}): "
+                                 f"one would be ignored; set {name} only")
+        weighting = [k for k in self._class_weighting if extra.get(k) is not None]
+        if weighting:
+            raise ValueError(f"{weighting[0]}={extra[weighting[0]]!r}: class weights are not "
+                             "applied to a custom objective; use alpha=... or pos_weight=... "
+                             "(the focal loss's class weights), or sample_weight")
+        self._warn_unknown(self._unknown_params(extra))
+
+    def _warn_unknown(self, keys):
+        if keys:
+            warnings.warn(f"{type(self).__name__}: parameter(s) {sorted(keys)} not known to the "
+                          "booster, which ignores them: check the spelling", UserWarning,
+                          stacklevel=4)
+
+    def _unknown_params(self, params):
+        """The keys of ``params`` the booster does not know (a subclass hook; none by default)."""
+        return []
 
     # -- fit ----------------------------------------------------------------------------------
     def focal_loss(self):
@@ -127,22 +190,24 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         loss = self.focal_loss()
         check.choice("init_score", self.init_score, _INIT)
         check.choice("proba", self.proba, _PROBA)
-        rounds = early_stopping_rounds if early_stopping_rounds is not None \
-            else self.early_stopping_rounds
+        shared = self._checked_shared()
+        rounds = shared["early_stopping_rounds"] if early_stopping_rounds is None else \
+            _params.integer("early_stopping_rounds", early_stopping_rounds, low=1)
+        self._check_extra_params()
         X, y = self._check_X_y(X, y)
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                     dtype=np.float64)
+        w = None if sample_weight is None else _weights(sample_weight, X)
         y01 = self._encode(y, fitting=True)
         evals = []
-        for i, pair in enumerate(eval_set or ()):
-            Xe, ye = pair
-            we = None if eval_sample_weight is None else eval_sample_weight[i]
+        for i, (Xe, ye, we) in enumerate(_eval_triples(eval_set, eval_sample_weight)):
             Xe = self._check_X(Xe)
-            evals.append((Xe, self._encode(ye), None if we is None else
-                          _check_sample_weight(we, Xe, dtype=np.float64)))
+            ye = _check_y(ye, estimator=self)
+            if len(ye) != Xe.shape[0]:
+                raise ValueError(f"eval_set[{i}]: X has {Xe.shape[0]} rows but y has {len(ye)}")
+            evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
         self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else 0.0
+        self.loss_ = loss  # predictions use the loss the trees were trained with
         self._fit_booster(X, y01, w, evals, rounds, loss)
         return self
 
@@ -150,7 +215,9 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         if _is_frame(X):
             validate_data(self, X, reset=True, skip_check_array=True)
             self._check_frame_dtypes(X)
-            y = np.asarray(y)
+            if X.shape[0] == 0:
+                raise ValueError("X has 0 rows: at least one row of each class is needed")
+            y = _check_y(y, estimator=self)
         else:
             X, y = validate_data(self, X, y, accept_sparse=self._sparse, dtype=[np.float64,
                                  np.float32], ensure_all_finite="allow-nan", y_numeric=False)
@@ -160,6 +227,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 
     def _check_X(self, X):
         if _is_frame(X):
+            if X.shape[0] == 0:
+                raise ValueError("X has 0 rows")
             validate_data(self, X, reset=False, skip_check_array=True)
             self._check_frame_dtypes(X)
             return X
@@ -205,8 +274,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self._proba(self.decision_function(X))
 
     def _proba(self, z):
+        # proba is read here (it does not change training), the loss is the fitted one
+        proba = check.choice("proba", self.proba, _PROBA)
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
-        link = FocalLoss(gamma=0.0) if self.proba == "sigmoid" else self.focal_loss()
+        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else self.loss_
         return link.predict_proba(z)
 
     def predict(self, X):
@@ -236,3 +307,52 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+
+
+def _n_jobs(value):
+    """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
+    value = _params.integer("n_jobs", value, allow_none=True)
+    if value is not None and (value == 0 or value < -1):
+        raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
+                         f"got {value}")
+    return value
+
+
+def _weights(sample_weight, X):
+    """Sample weights as float64, one per row, finite and >= 0 (the boosters' own errors for a
+    negative weight are a C++ stack trace or name no argument)."""
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+
+def _eval_triples(eval_set, eval_sample_weight):
+    """``(X, y, weight)`` per eval set, after checking that ``eval_set`` is a list of (X, y)
+    pairs and ``eval_sample_weight`` (if given) has one entry per eval set."""
+    if eval_set is None:
+        if eval_sample_weight is not None:
+            raise ValueError("eval_sample_weight is given without an eval_set")
+        return []
+    if isinstance(eval_set, tuple) and len(eval_set) == 2 and not isinstance(eval_set[0], tuple):
+        raise TypeError("eval_set must be a list of (X, y) pairs: wrap the pair in a list, "
+                        "eval_set=[(X_val, y_val)]")
+    if not isinstance(eval_set, (list, tuple)):
+        raise TypeError(f"eval_set must be a list of (X, y) pairs, got {type(eval_set).__name__}")
+    for i, pair in enumerate(eval_set):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"eval_set[{i}] must be an (X, y) pair, got {type(pair).__name__}"
+                            + (f" of length {len(pair)}" if hasattr(pair, "__len__") else ""))
+    if eval_sample_weight is None:
+        weights = [None] * len(eval_set)
+    elif not isinstance(eval_sample_weight, (list, tuple)) or \
+            len(eval_sample_weight) != len(eval_set):
+        raise ValueError("eval_sample_weight must be a list with one weight array (or None) per "
+                         f"eval_set entry: {len(eval_set)} eval sets, got "
+                         f"{_describe(eval_sample_weight)}")
+    else:
+        weights = list(eval_sample_weight)
+    return [(Xe, ye, we) for (Xe, ye), we in zip(eval_set, weights)]
+
+
+def _describe(value):
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} entries"
+    return f"a {type(value).__name__}"

@@ -24,6 +24,9 @@ class FocalCatBoostClassifier(FocalClassifierBase):
 
     _shared_names = {"learning_rate": "learning_rate", "max_depth": "depth",
                      "random_state": "random_seed", "n_jobs": "thread_count"}
+    _shared_aliases = {"n_estimators": ("iterations", "num_boost_round", "num_trees"),
+                       "learning_rate": ("eta",), "max_depth": ("depth",),
+                       "random_state": ("random_seed",), "n_jobs": ("thread_count",)}
 
     # scikit-learn checks that fail for CatBoost itself (its built-in Logloss too), with the reason
     _xfail_checks = {
@@ -35,9 +38,10 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         params = {"loss_function": FocalObjective.from_loss(loss),
                   "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
-                  "allow_writing_files": False, "iterations": self.n_estimators}
+                  "allow_writing_files": False, "iterations": self._n_rounds()}
         params.update(self.booster_params())
-        self._cat_features = _categorical_columns(X)
+        # a cat_features keyword is CatBoost's for the model; the Pools must say the same
+        self._cat_features = params.get("cat_features") or _categorical_columns(X)
         model = CatBoost(params)
         eval_pools = [self._pool(Xe, ye, we) for Xe, ye, we in evals] or None
         fit(model, self._pool(X, y01, w), eval_set=eval_pools, start=self.init_score_,

@@ -1,6 +1,8 @@
 """``FocalXGBClassifier``: XGBoost glue for the shared focal classifier."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import xgboost as xgb
 from sklearn.utils.validation import check_is_fitted
@@ -15,7 +17,8 @@ class FocalXGBClassifier(FocalClassifierBase):
     Parameters are ``FocalClassifierBase``'s; any other keyword is an XGBoost parameter
     (``reg_lambda``, ``min_child_weight``, ``tree_method``, ``device="cuda"``, ...).
     ``scale_pos_weight`` is rejected: XGBoost ignores it with a custom objective; use
-    ``pos_weight``. The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
+    ``pos_weight``. A keyword XGBoost did not use warns after training (its own warning is
+    silenced here). The fitted ``xgb.Booster`` is ``get_booster()``; its margins include the
     start score (it is XGBoost's ``base_score``). Under early stopping it is cut at
     ``best_iteration_`` (XGBoost's ``Booster.predict`` uses every round it holds), so its
     ``predict``, ``pred_contribs`` and a saved file give ``decision_function``; it stores the
@@ -25,6 +28,8 @@ class FocalXGBClassifier(FocalClassifierBase):
 
     _shared_names = {"learning_rate": "eta", "max_depth": "max_depth",
                      "random_state": "seed", "n_jobs": "nthread"}
+    _shared_aliases = {"learning_rate": ("eta",), "random_state": ("seed",),
+                       "n_jobs": ("nthread",)}
 
     _sparse = ("csr", "csc")
     _estimator_only = ("importance_type",)
@@ -49,11 +54,11 @@ class FocalXGBClassifier(FocalClassifierBase):
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True),
                   f"validation_{i}") for i, (Xe, ye, we) in enumerate(evals)]  # XGBClassifier's
         self.evals_result_ = {}
-        booster = train(params, dtrain, self.n_estimators, obj=obj, evals=watch,
+        booster = train(params, dtrain, self._n_rounds(), obj=obj, evals=watch,
                         custom_metric=FocalMetric.from_loss(loss) if watch else None,
                         early_stopping_rounds=rounds, verbose_eval=False,
                         evals_result=self.evals_result_)
-        self.n_estimators_ = booster.num_boosted_rounds()
+        self._warn_unknown(_unused_keys(booster, self._booster_extra()))
         self.best_iteration_ = self.best_score_ = None
         if rounds:
             best, score = booster.best_iteration, booster.best_score
@@ -61,6 +66,7 @@ class FocalXGBClassifier(FocalClassifierBase):
             booster.set_attr(best_iteration=str(best), best_score=repr(score))
             self.best_iteration_, self.best_score_ = best, score
         self._booster = booster
+        self.n_estimators_ = booster.num_boosted_rounds()  # as LightGBM's and CatBoost's: kept
 
     def _raw_score(self, X):
         return self._booster_margins(X).astype(np.float64)
@@ -114,3 +120,24 @@ class FocalXGBClassifier(FocalClassifierBase):
         values = np.array([score.get(name, 0.0) for name in names], dtype=np.float32)
         total = values.sum()
         return values / total if total else values
+
+
+_NOT_IN_CONFIG = frozenset({"verbosity", "eval_metric", "use_rmm"})  # global or renamed there
+
+
+def _unused_keys(booster, params):
+    """Keys of ``params`` that XGBoost did not take: absent from the booster's configuration,
+    which names every parameter (and alias) it read. This is XGBoost's own
+    ``validate_parameters`` test, whose warning the estimator's verbosity=0 would hide."""
+    if not params:
+        return []
+    known = set(_NOT_IN_CONFIG)
+    stack = [json.loads(booster.save_config())]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            known.update(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return [k for k in params if k not in known]
