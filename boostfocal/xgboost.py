@@ -113,9 +113,9 @@ class _Binary:
     @staticmethod
     def wrong(what):
         return ValueError(
-            f"{what}: FocalObjective / FocalMetric are binary (one margin per row, labels in "
-            "[0, 1]); for multi-class focal loss use MulticlassFocalObjective / "
-            "MulticlassFocalMetric (num_class = K)")
+            f"{what}: boostfocal's XGBoost objective is binary (FocalObjective / FocalMetric: "
+            "one margin per row, labels in [0, 1]); for multi-class focal loss use "
+            "MulticlassFocalObjective / MulticlassFocalMetric (num_class = K)")
 
     def margins(self, raw_score, who):
         """The (n,) margins, or a clear error when XGBoost passes one column per class."""
