@@ -42,7 +42,7 @@ import numpy as np
 from . import _params, _stored
 from . import _validation as check
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
-from ._family import Binary, Multiclass, class_frequencies
+from ._family import class_frequencies, multiclass_start, start_rows
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
@@ -90,7 +90,6 @@ class _Binary:
     def start(loss, y, w, num_class):
         return loss.init_score(y, w)
 
-    start_rows = staticmethod(Binary.start_rows)
 
 
 class _Multiclass:
@@ -120,8 +119,7 @@ class _Multiclass:
                              f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
         return given[0]
 
-    start = staticmethod(Multiclass.start)
-    start_rows = staticmethod(Multiclass.start_rows)
+    start = staticmethod(multiclass_start)
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
@@ -375,7 +373,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     try:
         if start is not None:
             for d in datasets:
-                d.set_init_score(family.start_rows(start, len(_label(d))))
+                d.set_init_score(start_rows(start, len(_label(d))))
                 touched.append(d)
         booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                             valid_names=valid_names, feval=feval, init_model=init_model,

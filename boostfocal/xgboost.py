@@ -42,7 +42,7 @@ from xgboost import collective
 from . import _params, _stored
 from . import _validation as check
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
-from ._family import Multiclass, class_frequencies
+from ._family import class_frequencies, multiclass_start
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
@@ -193,9 +193,7 @@ class _Multiclass:
         out["num_class"] = num_class  # "4.0" -> 4: XGBoost parses ints strictly
         return num_class
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        return Multiclass.start(loss, y, w, num_class)
+    start = staticmethod(multiclass_start)
 
     @staticmethod
     def base_score(start):
