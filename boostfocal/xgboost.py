@@ -123,9 +123,6 @@ class _Binary:
             raise self.wrong(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
         return raw_score
 
-    def empty(self, z):
-        return np.zeros(0), np.zeros(0)
-
     def check_params(self, out):
         objective = out.get("objective")
         if objective is not None and objective != self.objective:
@@ -175,9 +172,6 @@ class _Multiclass:
             raise self.wrong(f"{who} got margins of shape {getattr(raw_score, 'shape', None)} "
                              "(is num_class set?)")
         return raw_score
-
-    def empty(self, z):
-        return np.zeros(z.shape), np.zeros(z.shape)
 
     def check_params(self, out):
         objective = out.get("objective")
@@ -391,7 +385,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         """(n, K) margins -> (grad, hess), weighted, the hessian times ``hessian_scale``."""
         z = _MULTICLASS.margins(raw_score, type(self).__name__)
         if z.shape[0] == 0:  # an empty xgboost.dask shard
-            return _MULTICLASS.empty(z)
+            return np.zeros(z.shape), np.zeros(z.shape)
         grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight)
         if self.hessian_scale != 1.0:
             hess *= self.hessian_scale
