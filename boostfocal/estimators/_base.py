@@ -10,13 +10,14 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_fitted,
                                       validate_data)
 
 from .. import _params
 from .. import _validation as check
 from ..loss import FocalLoss
+from ._frames import FrameCategories
 
 _INIT = ("optimal", "zero")
 _PROBA = ("posterior", "sigmoid")
@@ -86,6 +87,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.early_stopping_rounds = early_stopping_rounds
         for key, value in kwargs.items():
+            _check_keyword(key, TypeError)
             setattr(self, key, value)
 
     # -- parameters: the signature's plus any booster keyword given -----------------------------
@@ -103,6 +105,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         names = set(self._get_param_names())
         for key, value in params.items():
             if key in names or key in self._extra_params() or "__" not in key:
+                _check_keyword(key, ValueError)
                 setattr(self, key, value)
             else:
                 raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
@@ -184,6 +187,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             early_stopping_rounds=None):
         """Fit on binary targets of any label type (two classes; ``classes_[1]`` is positive).
 
+        ``X``: an array, a scipy sparse matrix or a pandas frame, whose ``category``, ``str`` and
+        text ``object`` columns are categorical with the categories fixed here (``_frames.py``).
+        Soft labels (values in (0, 1)) are refused: they train through the native APIs.
+
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
@@ -214,11 +221,13 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def _check_X_y(self, X, y):
         if _is_frame(X):
             validate_data(self, X, reset=True, skip_check_array=True)
-            self._check_frame_dtypes(X)
             if X.shape[0] == 0:
                 raise ValueError("X has 0 rows: at least one row of each class is needed")
+            self._frame = FrameCategories(X)  # also checks the column dtypes
+            X = self._frame.apply(X, self._native_text)
             y = _check_y(y, estimator=self)
         else:
+            self._frame = None
             X, y = validate_data(self, X, y, accept_sparse=self._sparse, dtype=[np.float64,
                                  np.float32], ensure_all_finite="allow-nan", y_numeric=False)
         if len(y) != X.shape[0]:
@@ -230,22 +239,26 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             if X.shape[0] == 0:
                 raise ValueError("X has 0 rows")
             validate_data(self, X, reset=False, skip_check_array=True)
-            self._check_frame_dtypes(X)
-            return X
+            frame = getattr(self, "_frame", None)
+            if frame is None:  # fitted on an array: the frame's columns must be numbers
+                frame = FrameCategories(X)
+                if frame.columns:
+                    raise TypeError(f"X has categorical columns {frame.columns[:5]}, but the "
+                                    "estimator was fitted on an array without them")
+            return frame.apply(X, self._native_text)
         return validate_data(self, X, reset=False, accept_sparse=self._sparse,
                              dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
-
-    @staticmethod
-    def _check_frame_dtypes(X):
-        bad = [c for c, t in X.dtypes.items() if t.kind not in "biuf" and str(t) != "category"]
-        if bad:
-            raise TypeError(f"X columns must be numeric, bool or pandas 'category'; got "
-                            f"{[(c, str(X.dtypes[c])) for c in bad][:5]}")
 
     def _encode(self, y, fitting=False):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
+        if type_of_target(y) == "continuous":
+            raise ValueError(
+                "y is continuous (soft labels?): these estimators are classifiers and "
+                "take two classes. Soft labels in [0, 1] train through the native API: "
+                "boostfocal.xgboost.train, boostfocal.lightgbm.train or boostfocal.catboost.fit "
+                "with a FocalObjective (or FocalLoss.gradient_hessian)")
         check_classification_targets(y)
         if fitting:
             classes, y01 = np.unique(y, return_inverse=True)
@@ -277,7 +290,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
         # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
-        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else self.loss_
+        fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
+        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else fitted
         return link.predict_proba(z)
 
     def predict(self, X):
@@ -307,6 +321,15 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+    _native_text = False  # categorical columns as text (CatBoost) instead of pandas category
+
+
+def _check_keyword(key, error):
+    """Booster keywords become attributes: a name starting or ending with "_" would overwrite
+    a fitted attribute (``loss_``, ``classes_``) or internal state, so it is refused."""
+    if key.startswith("_") or key.endswith("_"):
+        raise error(f"invalid parameter {key!r}: names starting or ending with '_' are the "
+                    "estimator's own (fitted attributes, internal state), not booster keywords")
 
 
 def _n_jobs(value):
