@@ -75,6 +75,10 @@ class LossParams:
                          f"only, but {_BOOSTERS.get(caller, 'another booster')} called it with "
                          f"its own calling convention: {fix}")
 
+    def calc_ders_range(self, *args):
+        """CatBoost's objective call (CatBoost's own classes override it): refused here."""
+        raise self._wrong_booster("catboost")
+
     def _refuse_foreign(self, module, *args):
         """Raise ``_wrong_booster`` when the calling ``module`` or an argument's type belongs to
         another booster. O(1): one module name and the types of the arguments."""
