@@ -3,7 +3,7 @@
     python benchmarks/bench_xgboost.py [--rows 1000000] [--cols 50] [--rounds 100] [--reps 5]
                                        [--nthread 2] [--depth 6] [--num-class K] [--floor]
 
-``--num-class K`` (K >= 3) times ``MulticlassFocalObjective(gamma=2)`` against the built-in
+``--num-class K`` (K >= 2) times ``MulticlassFocalObjective(gamma=2)`` against the built-in
 ``multi:softprob`` instead (classes of equal size), and the floor is a numpy softmax
 cross-entropy objective (``p = softmax(z); p - onehot, 2 p (1 - p)``).
 
@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--nthread", type=int, default=2)
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--num-class", type=int, default=1, help="K >= 3: multiclass focal loss")
+    ap.add_argument("--num-class", type=int, default=1, help="K >= 2: multiclass focal loss")
     ap.add_argument("--floor", action="store_true", help="also time a numpy log-loss objective")
     args = ap.parse_args()
 
