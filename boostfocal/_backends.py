@@ -5,7 +5,8 @@ them gives three executions of the same source:
 
 * ``numpy``: primitives are numpy ufuncs; each line is an array pass (reference, always available).
 * ``numba``: primitives are scalar math; the functions are compiled and called per element inside
-  one parallel loop, so each row is read once and written once (the fast CPU path).
+  one loop (split over a thread pool for large calls), so each row is read once and written once
+  (the fast CPU path).
 * ``cupy``: primitives are CuPy ufuncs on device arrays (the GPU path, imported only when used).
 """
 from __future__ import annotations
@@ -39,7 +40,9 @@ def bind(primitives, wrap=lambda f: f, module=_math, names=_FUNCS):
 def _eager_primitives(xp):
     def power(x, log_x, g):
         """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
-        return x**g if g in (0.0, 1.0, 2.0, 3.0) else xp.exp(g * log_x)
+        if g in (0.0, 1.0, 2.0, 3.0):
+            return x**g
+        return xp.exp(g * xp.maximum(log_x, -800.0 / g))  # g log x >= -800: no overflow to -inf
 
     return dict(exp=xp.exp, log1p=xp.log1p, absolute=xp.abs, maximum=xp.maximum, where=xp.where,
                 power=power)
@@ -62,18 +65,18 @@ def _multiclass_primitives(xp):
 
 MULTICLASS_NUMPY = bind(_multiclass_primitives(np), module=_multiclass_math,
                         names=_MULTICLASS_FUNCS)
-_MULTICLASS_CUPY = None
+_MULTICLASS_EAGER = {np: MULTICLASS_NUMPY}
 
 
 def multiclass_eager(xp):
     """The multiclass formulas bound to ``xp``'s ufuncs (numpy, or CuPy built on first use)."""
-    global _MULTICLASS_CUPY
-    if xp is np:
-        return MULTICLASS_NUMPY
-    if _MULTICLASS_CUPY is None:
-        _MULTICLASS_CUPY = bind(_multiclass_primitives(xp), module=_multiclass_math,
-                                names=_MULTICLASS_FUNCS)
-    return _MULTICLASS_CUPY
+    m = _MULTICLASS_EAGER.get(xp)
+    if m is None:
+        m = _MULTICLASS_EAGER[xp] = bind(_multiclass_primitives(xp), module=_multiclass_math,
+                                         names=_MULTICLASS_FUNCS)
+    return m
+
+
 _CUPY = None
 
 
@@ -130,7 +133,9 @@ def _load_numba():
 
 _numba = None
 _numba_loaded = False
-# numba's default threading layer must not be entered by two threads at once.
+# Guards the one-time import (and so compilation set-up) of the numba kernels. The kernels
+# themselves need no lock: they run on boostfocal's own thread pool, not on numba's threading
+# layer (see _numba_kernels._compile).
 NUMBA_LOCK = threading.Lock()
 
 

@@ -23,7 +23,8 @@ and the Fisher ("expected") hessian averages the branches with it: eta H1 + (1 -
 
 Stability: one e = exp(-|z|) and one log1p(e) give everything. log p = -(max(-z, 0) + log1p(e)),
 log q = -(max(z, 0) + log1p(e)) are finite for every finite z; p and q are formed without
-cancellation; q - g p log p and p - g q log q add two non-negative terms. No log of a clipped
+cancellation; q - g p log p and p - g q log q add two non-negative terms; p log p and q log q
+are multiplied out before anything else (they stay finite as |z| -> 1.8e308). No log of a clipped
 probability and no 0 * inf can occur.
 
 The functions below use only arithmetic and the primitives ``exp, log1p, absolute, maximum, where,
@@ -88,8 +89,10 @@ def gradient_hessian(z, y, a, b, g, mode, floor):
     """Unweighted gradient and hessian of y L1 + (1 - y) L0 w.r.t. z, hessian by ``mode``."""
     p, q, log_p, log_q, pg, qg = core(z, g)
     g1, g0 = branch_gradients(p, q, log_p, log_q, pg, qg, a, b, g)
-    h1 = a * p * qg * ((2.0 * g + 1.0) * q + g * (1.0 - (1.0 + g) * p) * log_p)
-    h0 = b * q * pg * ((2.0 * g + 1.0) * p + g * (1.0 - (1.0 + g) * q) * log_q)
+    # p log p and q log q are formed first: near |z| = 1.8e308, g log q overflows to -inf and
+    # q (log q ...) would be 0 * inf = NaN, while q log q is 0.
+    h1 = a * qg * ((2.0 * g + 1.0) * p * q + g * (1.0 - (1.0 + g) * p) * (p * log_p))
+    h0 = b * pg * ((2.0 * g + 1.0) * p * q + g * (1.0 - (1.0 + g) * q) * (q * log_q))
     grad = y * g1 + (1.0 - y) * g0
     if mode == EXPECTED:  # eta h1 + (1 - eta) h0, with 1 - eta = -G1 / (G0 - G1) kept exact
         hess = maximum((g0 * h1 - g1 * h0) / maximum(g0 - g1, TINY), floor)  # noqa: F821

@@ -32,15 +32,14 @@ before calling them and names the problem with numpy when a loop reports a bad r
 import hashlib
 import math
 import pathlib
-import threading
-import types
 
 import numba
 import numpy as np
 from numba.extending import overload
 
 from . import _libm, _multiclass_math
-from ._backends import _MULTICLASS_FUNCS, NUMBA_LOCK, bind
+from . import _numba_kernels as _nk
+from ._backends import _MULTICLASS_FUNCS, bind
 
 
 def _sources_sha256():
@@ -104,8 +103,6 @@ row_posterior = _post = ROW.posterior
 ANY_GAMMA = _multiclass_math.ANY_GAMMA
 _MAX = 1.7976931348623157e308
 SOFT_LABEL_TOL = 1e-5
-# Below this many row x class values the serial loop wins (a parallel launch costs ~10-50 us).
-PARALLEL_MIN_VALUES = 200_000
 
 
 @_jit
@@ -142,97 +139,64 @@ def _bad_label_overload(y, K):
     return bad
 
 
+# One serial loop per entry point, run by ``_numba_kernels``' machinery: compiled twice (serial
+# with the GIL for small calls; GIL released for the chunks of a large call, which run on
+# boostfocal's own thread pool, never on numba's threading layer: fork- and thread-safe). The
+# scratch rows are allocated inside the loop, so every chunk (thread) has its own.
 def _gradient_hessian_loop():
-    def gradient_hessian(nch, z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
+    def gradient_hessian(z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
         n, K = z.shape
-        size = (n + nch - 1) // nch
+        c = np.empty(K)
         bad = 0
-        for ch in numba.prange(nch):
-            c = np.empty(K)
-            for i in range(ch * size, min(n, (ch + 1) * size)):
-                wi = 1.0 if w is None else numba.float64(w[i])
-                bad += _bad_row(z[i], y[i], wi, K)
-                _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
-                    hess[i], c)
+        for i in range(n):
+            wi = 1.0 if w is None else numba.float64(w[i])
+            bad += _bad_row(z[i], y[i], wi, K)
+            _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
+                hess[i], c)
         return bad
     return gradient_hessian
 
 
 def _full_hessian_loop():
-    def gradient_full_hessian(nch, z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
+    def gradient_full_hessian(z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
         n, K = z.shape
-        size = (n + nch - 1) // nch
+        e, f, c = np.empty(K), np.empty(K), np.empty(K)
         bad = 0
-        for ch in numba.prange(nch):
-            e, f, c = np.empty(K), np.empty(K), np.empty(K)
-            for i in range(ch * size, min(n, (ch + 1) * size)):
-                wi = 1.0 if w is None else numba.float64(w[i])
-                bad += _bad_row(z[i], y[i], wi, K)
-                _gfh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
-                     hess[i], e, f, c)
+        for i in range(n):
+            wi = 1.0 if w is None else numba.float64(w[i])
+            bad += _bad_row(z[i], y[i], wi, K)
+            _gfh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
+                 hess[i], e, f, c)
         return bad
     return gradient_full_hessian
 
 
 def _loss_loop():
-    def loss(nch, z, y, w, alpha, gamma, eps, out):
+    def loss(z, y, w, alpha, gamma, eps, out):
         n, K = z.shape
-        size = (n + nch - 1) // nch
+        e = np.empty(K)
         bad = 0
-        for ch in numba.prange(nch):
-            e = np.empty(K)
-            for i in range(ch * size, min(n, (ch + 1) * size)):
-                wi = 1.0 if w is None else numba.float64(w[i])
-                bad += _bad_row(z[i], y[i], wi, K)
-                out[i] = _loss(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, e) * wi
+        for i in range(n):
+            wi = 1.0 if w is None else numba.float64(w[i])
+            bad += _bad_row(z[i], y[i], wi, K)
+            out[i] = _loss(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, e) * wi
         return bad
     return loss
 
 
 def _posterior_loop():
-    def posterior(nch, z, alpha, gamma, out):
-        n, K = z.shape
-        size = (n + nch - 1) // nch
+    def posterior(z, alpha, gamma, out):
         bad = 0
-        for ch in numba.prange(nch):
-            for i in range(ch * size, min(n, (ch + 1) * size)):
-                bad += _bad_row(z[i], 0.0, 0.0, K)
-                _post(z[i], K, alpha, gamma, ANY_GAMMA, out[i], out[i])
+        for i in range(z.shape[0]):
+            bad += _bad_row(z[i], 0.0, 0.0, z.shape[1])
+            _post(z[i], z.shape[1], alpha, gamma, ANY_GAMMA, out[i], out[i])
         return bad
     return posterior
 
 
-def _compile(f):
-    """Compiled twice, parallel and serial (as ``_numba_kernels._compile``: the serial one keeps
-    the GIL and needs no lock; each needs a cache name of its own)."""
-    par = numba.njit(parallel=True, cache=_CACHE, **_libm.FLAGS)(f)
-    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", None,
-                                f.__closure__)
-    serial.__qualname__ = f.__qualname__ + "_serial"
-    ser = numba.njit(cache=_CACHE, **dict(_libm.FLAGS, nogil=False))(serial)
-
-    def run(z, *args):
-        # row blocks, each with its own scratch rows: a few per thread
-        if z.shape[0] * z.shape[1] < PARALLEL_MIN_VALUES:
-            return ser(1, z, *args)
-        with NUMBA_LOCK:
-            return par(max(1, min(z.shape[0], 8 * numba.get_num_threads())), z, *args)
-
-    return run
-
-
-_LOOPS = {}
-_BUILDING = threading.Lock()
-
-
-def _loop(factory, *key):
-    run = _LOOPS.get((factory, key))
-    if run is None:
-        with _BUILDING:
-            run = _LOOPS.get((factory, key))
-            if run is None:
-                run = _LOOPS[factory, key] = _compile(factory(*key))
-    return run
+def _loop(factory):
+    """factory() compiled on first use, with this family's source guard for the disk cache."""
+    return _nk._loop(factory, cache=_CACHE)
 
 
 def gradient_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess):

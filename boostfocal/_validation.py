@@ -5,6 +5,13 @@ import numbers
 
 import numpy as np
 
+# gamma's upper bound. Up to it every output is finite and, where its true value is a normal
+# float64, accurate: at z = 0 the loss is 2^-gamma ln 2 and the expected hessian's products
+# 2^-2 gamma, both far from underflow (2^-200 = 6e-61), and gamma (1 + gamma) stays far from
+# overflow. Far above it float64 fails: the hessian's gamma^2 overflows (gamma = 1e200: NaN),
+# both branches underflow (gamma = 2000: posterior(0) is 0, not 0.5). Published uses take
+# gamma <= 5.
+GAMMA_MAX = 100.0
 
 
 def real(name, value, *, low=None, high=None, low_open=False, high_open=False, allow_none=False):
@@ -13,7 +20,10 @@ def real(name, value, *, low=None, high=None, low_open=False, high_open=False, a
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        value = float("inf") if value > 0 else float("-inf")
     lo = "(" if low_open else "["
     hi = ")" if high_open else "]"
     rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
@@ -46,7 +56,7 @@ def _vector(name, x, n=None, xp=np):
         raise ValueError(f"{name} is empty: at least one row is needed")
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} rows but raw_score has {n}")
-    if arr.dtype not in (np.float32, np.float64):
+    if arr.dtype not in (np.float32, np.float64):  # also float32/64 in non-native byte order
         arr = arr.astype(np.float64)
     return xp.ascontiguousarray(arr)
 
@@ -60,9 +70,14 @@ def raw_score(z, xp=np):
     return z
 
 
-def target(y, w, n, xp=np):
-    """Labels in [0, 1] (hard or soft) and non-negative finite weights, both float64, n rows."""
+def target(y, w, n, xp=np, values=True):
+    """Labels in [0, 1] (hard or soft) and non-negative finite weights, both float64, n rows.
+    ``values=False`` checks type, shape and length only (``check_input=False``)."""
     y = _vector("y_true", y, n, xp).astype(xp.float64, copy=False)
+    if not values:
+        w = None if w is None else _vector("sample_weight", w, n, xp).astype(xp.float64,
+                                                                              copy=False)
+        return y, w
     lo, hi = float(y.min()), float(y.max())
     if not (lo >= 0.0 and hi <= 1.0):  # False for NaN too
         classes = np.unique(xp.asnumpy(y) if hasattr(xp, "asnumpy") else y)
@@ -85,3 +100,36 @@ def target(y, w, n, xp=np):
                 f"sample_weight must be finite and >= 0 with no NaN; got values in [{lo}, {hi}]"
             )
     return y, w
+
+
+def _out_array(name, a, shape, xp):
+    if not isinstance(a, xp.ndarray):
+        raise TypeError(f"{name} must be a {xp.__name__} array, got {type(a).__name__}")
+    if a.dtype not in (np.float32, np.float64):  # False for other byte orders too
+        raise TypeError(f"{name} must be float32 or float64 in native byte order, got {a.dtype}")
+    if a.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (raw_score has {shape[0]} rows), got "
+                         f"{a.shape}")
+    if not a.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+
+
+def out(out, n, xp=np):
+    """``gradient_hessian``'s ``out``: a pair of writable (n,) float arrays, or one (n, 2) array.
+    Returns the (grad, hess) views to write (numpy subclasses as plain ndarray views)."""
+    if isinstance(out, tuple):
+        if len(out) != 2:
+            raise ValueError(f"out must be a pair (grad, hess) or one (n, 2) array, got a tuple "
+                             f"of {len(out)}")
+        for name, a in zip(("out[0]", "out[1]"), out):
+            _out_array(name, a, (n,), xp)
+        grad, hess = out
+        if xp is np:
+            grad, hess = np.asarray(grad), np.asarray(hess)
+            if np.may_share_memory(grad, hess) and np.shares_memory(grad, hess):
+                raise ValueError("out[0] and out[1] overlap: the hessian would overwrite the "
+                                 "gradient")
+        return grad, hess
+    _out_array("out", out, (n, 2), xp)
+    out = np.asarray(out) if xp is np else out
+    return out[:, 0], out[:, 1]

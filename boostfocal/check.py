@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 
+from . import _validation as check
 from ._backends import array_namespace
 
 _EPS = np.finfo(np.float64).eps
@@ -48,16 +49,31 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     (G(z+h) - G(z-h)) / 2h. A ``FocalLoss`` whose hessian mode is not "exact" is checked in its
     exact mode: the other modes are not derivatives by design. Arrays may be numpy or CuPy (the
     differences are then taken on the GPU). Raw scores of shape (n, K) (``MulticlassFocalLoss``)
-    are differenced one class column at a time, the hessian being the diagonal. Returns a
-    ``GradientCheck`` (``worst_*_at``: the score of the worst row, for (n, K) its largest).
+    are differenced one class column at a time, the hessian being the diagonal. ``step`` is in
+    (0, 1]. Returns a ``GradientCheck`` (``worst_*_at``: the score of the worst row, for (n, K)
+    its largest).
     """
+    for method in ("loss", "gradient_hessian"):
+        if not callable(getattr(objective, method, None)):
+            raise TypeError(f"objective must have a {method}() method, got "
+                            f"{type(objective).__name__}")
+    step = check.real("step", step, low=0.0, low_open=True, high=1.0)
     if getattr(objective, "hessian", "exact") != "exact" and hasattr(objective, "replace"):
         objective = objective.replace(hessian="exact")
     xp = array_namespace(raw_score)
     z = xp.asarray(raw_score, dtype=xp.float64)
-    if z.ndim == 2:
+    multiclass = z.ndim == 2 and z.shape[1] > 1
+    z = z if multiclass else check.raw_score(raw_score, xp).astype(xp.float64)  # 1-D, finite
+    if not float(xp.abs(z).max()) + step < 1e300:  # also False for NaN
+        raise ValueError(f"raw_score +- step must stay below 1e300 in size (and be finite), got up "
+                         f"to {float(xp.abs(z).max())!r}")
+    if multiclass:
         return _check_columns(xp, objective, y_true, z, sample_weight, step)
     grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
+    for name, a in (("gradient", grad), ("hessian", hess)):
+        if getattr(a, "shape", None) != z.shape:
+            raise ValueError(f"objective.gradient_hessian returned a {name} of shape "
+                             f"{getattr(a, 'shape', type(a).__name__)}, expected {z.shape}")
     l_plus = objective.loss(y_true, z + step, sample_weight)
     l_minus = objective.loss(y_true, z - step, sample_weight)
     g_plus, _ = objective.gradient_hessian(y_true, z + step, sample_weight)

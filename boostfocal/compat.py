@@ -27,19 +27,70 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _arrays(y_true, y_pred):
-    y_pred = np.asarray(y_pred, dtype=np.float64)
-    y_true = np.asarray(y_true, dtype=np.float64)
-    if np.isnan(y_pred).any():
-        raise ValueError("y_pred contains NaN")
+def _same_rank(y_true, y_pred):
+    """Keras 3's ``squeeze_or_expand_to_same_rank`` (the ``Loss`` wrapper aligns labels and
+    predictions before the function sees them): where the ranks differ by one and the longer one
+    ends in a length-1 axis, a rank-1 array gains that axis, otherwise the axis is squeezed. So
+    labels (n,) against predictions (n, 1) stay n pairs instead of broadcasting to n x n."""
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        if y_true.ndim == 1:
+            y_true = y_true[:, None]
+        else:
+            y_pred = y_pred[..., 0]
+    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        if y_pred.ndim == 1:
+            y_pred = y_pred[:, None]
+        else:
+            y_true = y_true[..., 0]
+    return y_true, y_pred
+
+
+def _numeric(name, x):
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
+def _arrays(y_true, y_pred, from_logits):
+    y_pred = _numeric("y_pred", y_pred)
+    y_true = _numeric("y_true", y_true)
+    if from_logits:
+        if np.isnan(y_pred).any():
+            raise ValueError("y_pred (logits) must not contain NaN")
+    elif not np.all((y_pred >= 0.0) & (y_pred <= 1.0)):  # False for NaN too
+        raise ValueError("y_pred must be probabilities in [0, 1] with no NaN (pass "
+                         "from_logits=True for raw scores)")
     if not np.all((y_true >= 0) & (y_true <= 1)):
         raise ValueError("y_true must lie in [0, 1] with no NaN")
+    if y_pred.size == 0:
+        raise ValueError("y_pred is empty: at least one prediction is needed")
+    y_true, y_pred = _same_rank(y_true, y_pred)
     try:
-        y_true, y_pred = np.broadcast_arrays(y_true, y_pred)
+        shape = np.broadcast_shapes(y_true.shape, y_pred.shape)
     except ValueError:
-        raise ValueError(f"y_true shape {y_true.shape} and y_pred shape {y_pred.shape} do not "
-                         "broadcast") from None
-    return y_true, y_pred
+        shape = None
+    if shape != y_pred.shape:  # labels may broadcast to the predictions, not widen them
+        raise ValueError(f"y_true shape {y_true.shape} does not broadcast to y_pred shape "
+                         f"{y_pred.shape}")
+    return np.broadcast_arrays(y_true, y_pred)
+
+
+def _weights(sample_weight, values):
+    """``sample_weight`` checked (finite, >= 0) and shaped to multiply ``values``."""
+    sw = _numeric("sample_weight", sample_weight)
+    if not np.all((sw >= 0.0) & (sw <= np.finfo(np.float64).max)):  # False for NaN too
+        raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+    if sw.ndim < values.ndim:
+        sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
+    try:
+        shape = np.broadcast_shapes(sw.shape, values.shape)
+    except ValueError:
+        shape = None
+    if shape != values.shape:
+        raise ValueError(f"sample_weight shape {np.shape(sample_weight)} does not match the "
+                         f"per-sample losses' shape {values.shape}")
+    return sw
 
 
 def _clipped_focal(y, p, a, b, gamma):
@@ -62,12 +113,12 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     reduced: "sum_over_batch_size"/"mean" (sum / number of values), "sum",
     "mean_with_sample_weight" (sum / sum of weights) or None/"none".
     """
-    gamma = check.real("gamma", gamma, low=0.0)
+    gamma = check.real("gamma", gamma, low=0.0, high=check.GAMMA_MAX)
     alpha = check.real("alpha", alpha, low=0.0, high=1.0)
     label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    y, p = _arrays(y_true, y_pred)
+    y, p = _arrays(y_true, y_pred, from_logits)
     if label_smoothing:
         y = y * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -80,9 +131,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         values = (alpha * y + (1.0 - alpha) * (1.0 - y)) * values
     values = values.mean(axis=axis) if values.ndim else values
     if sample_weight is not None:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if sw.ndim < values.ndim:
-            sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
+        sw = _weights(sample_weight, values)
         values = values * sw
     if reduction in (None, "none"):
         return values
@@ -90,7 +139,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = float(np.sum(sample_weight))
+        divisor = float(np.sum(sw))
     else:
         divisor = float(values.size)
     return total / divisor if divisor else 0.0
@@ -106,11 +155,13 @@ def binary_focal_loss(y_true, y_pred, gamma, *, pos_weight=None, from_logits=Fal
     are clipped to [1e-7, 1 - 1e-7] as the package does. Without label smoothing the package
     treats any non-zero label as positive; with it, labels are mixed linearly.
     """
-    gamma = check.real("gamma", gamma, low=0.0)
+    gamma = check.real("gamma", gamma, low=0.0, high=check.GAMMA_MAX)
     pos_weight = check.real("pos_weight", pos_weight, low=0.0, allow_none=True)
     label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
                                  allow_none=True)
-    y, p = _arrays(y_true, y_pred)
+    y, p = _arrays(y_true, y_pred, from_logits)
+    if from_logits and not np.all(np.isfinite(p)):
+        raise ValueError("y_pred (logits) must be finite: got inf")
     a = 1.0 if pos_weight is None else pos_weight
     if label_smoothing is None:
         y = (y != 0).astype(np.float64)

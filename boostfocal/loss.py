@@ -14,11 +14,12 @@ _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLI
 
 def _vector(a, n=None):
     """A non-empty 1-D float32/float64 numpy array (of n rows): what the numba loops read."""
-    return (type(a) is np.ndarray and a.ndim == 1 and a.dtype.char in "fd" and a.shape[0] > 0
-            and (n is None or a.shape[0] == n))
+    return (type(a) is np.ndarray and a.ndim == 1 and a.dtype.char in "fd" and a.dtype.isnative
+            and a.shape[0] > 0 and (n is None or a.shape[0] == n))
 
 
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
+_MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on every call
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
@@ -31,8 +32,9 @@ class FocalLoss:
 
     Parameters
     ----------
-    gamma : float >= 0, default 2.0
-        Focusing parameter. 0 gives (weighted) log-loss.
+    gamma : float in [0, 100], default 2.0
+        Focusing parameter. 0 gives (weighted) log-loss. Above 100 float64 underflows (the loss
+        at z = 0 is 2^-gamma ln 2) and the hessian's gamma^2 terms overflow, so it is refused.
     alpha : float in [0, 1] or None
         Class balancing as in Lin et al. and Keras ``apply_class_balancing``: a = alpha, b = 1 - alpha.
     pos_weight : float > 0 or None
@@ -61,7 +63,7 @@ class FocalLoss:
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
                  hessian="expected", min_hessian=1e-12):
-        gamma = check.real("gamma", gamma, low=0.0)
+        gamma = check.real("gamma", gamma, low=0.0, high=check.GAMMA_MAX)
         alpha = check.real("alpha", alpha, low=0.0, high=1.0, allow_none=True)
         pos_weight = check.real("pos_weight", pos_weight, low=0.0, low_open=True, allow_none=True)
         if alpha is not None and pos_weight is not None:
@@ -141,22 +143,26 @@ class FocalLoss:
         """Gradient and hessian of the per-row loss with respect to ``raw_score``.
 
         Returns ``(grad, hess)``, float64 of shape (n,), already multiplied by ``sample_weight``
-        (and by ``scale``: CatBoost, which maximises, asks for -1). ``out`` receives the result
-        instead: a pair of arrays (any float dtype, strided views allowed) or one (n, 2) array
-        with the gradient in column 0 and the hessian in column 1; it is returned.
-        ``check_input=False`` lets CuPy callers skip the label and weight checks (they checked
-        once, before training); numpy inputs are checked inside the compiled loop, no extra pass.
+        (and by ``scale``, finite: CatBoost, which maximises, asks for -1). ``out`` receives the
+        result instead: a pair of writable float32/float64 arrays of shape (n,) (strided views
+        allowed, not overlapping) or one (n, 2) array with the gradient in column 0 and the
+        hessian in column 1; it is returned. ``check_input=False`` lets CuPy callers skip the
+        label and weight *value* checks (they checked once, before training); shapes, lengths and
+        dtypes are always checked, and numpy inputs have their values checked inside the compiled
+        loop anyway, with no extra pass.
         """
+        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+            scale = check.real("scale", scale)
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
+        n = z.shape[0]
         if k is not None:
             if out is None:
-                grad, hess = np.empty(z.shape[0]), np.empty(z.shape[0])
-            elif isinstance(out, tuple):
-                grad, hess = out
-            elif out.flags.c_contiguous:  # the loop writes the block's rows through its flat view
-                grad, hess = out.reshape(-1), None
+                grad, hess = np.empty(n), np.empty(n)
+            elif (type(out) is np.ndarray and out.shape == (n, 2) and out.dtype.char in "fd"
+                  and out.dtype.isnative and out.flags.writeable and out.flags.c_contiguous):
+                grad, hess = out.reshape(-1), None  # the loop writes the rows through a flat view
             else:
-                grad, hess = out[:, 0], out[:, 1]
+                grad, hess = check.out(out, n)
             if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
                                   self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)
@@ -177,7 +183,7 @@ class FocalLoss:
             grad, hess = grad * scale, hess * scale
         if out is None:
             return grad, hess
-        pair = out if isinstance(out, tuple) else (out[:, 0], out[:, 1])
+        pair = check.out(out, n, xp)
         pair[0][...], pair[1][...] = grad, hess
         return out
 
@@ -255,7 +261,7 @@ class FocalLoss:
                 and (sample_weight is None or _vector(sample_weight, raw_score.shape[0]))):
             return k, raw_score, y_true, sample_weight  # values are checked inside the loop
         xp, z, y, w = FocalLoss._inputs(y_true, raw_score, sample_weight, check_input)
-        return (k if xp is np else None), z, y, w
+        return (k if xp is np else None), z, y, w  # converted: native, contiguous, n rows each
 
     @staticmethod
     def _bad_input(y_true, raw_score, sample_weight):
@@ -267,9 +273,7 @@ class FocalLoss:
     def _inputs(y_true, raw_score, sample_weight, check_input):
         xp = array_namespace(raw_score)
         z = check.raw_score(raw_score, xp)
-        if not check_input:
-            return xp, z, y_true, sample_weight
-        return (xp, z) + check.target(y_true, sample_weight, z.shape[0], xp)
+        return (xp, z) + check.target(y_true, sample_weight, z.shape[0], xp, values=check_input)
 
     def _smooth(self, y):
         return NUMPY.smooth(y, self.label_smoothing) if self.label_smoothing else y

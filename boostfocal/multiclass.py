@@ -8,8 +8,7 @@ import numpy as np
 
 from . import _multiclass_math as _mm
 from . import _validation as check
-from ._backends import MULTICLASS_NUMPY as _NP
-from ._backends import numba_kernels
+from ._backends import array_namespace, multiclass_eager, numba_kernels
 
 
 def _kernels():
@@ -20,6 +19,12 @@ def _kernels():
     from . import _multiclass_kernels
 
     return _multiclass_kernels
+
+
+def _namespace(x):
+    """numpy, or cupy for a CuPy array (one type check for a numpy array)."""
+    return np if type(x) is np.ndarray else array_namespace(x)
+
 
 _MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
 _PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
@@ -77,6 +82,8 @@ class MulticlassFocalLoss:
 
     The number of classes K is that of ``alpha`` / a per-class ``gamma`` when given, else the
     scores' second dimension. Results are float64; every output is finite for every finite z.
+    numpy arrays run in compiled loops (large calls on a small thread pool); CuPy arrays on the
+    GPU, by the CuPy binding of the same formulas, with results on the device.
     The formulas are in ``boostfocal._multiclass_math``.
     """
 
@@ -144,13 +151,13 @@ class MulticlassFocalLoss:
         return alpha, gamma, float(g)
 
     # -- inputs --------------------------------------------------------------------------------
-    def _scores(self, raw_score):
-        """z as a 2-D float32/float64 numpy array (any order), K checked."""
+    def _scores(self, raw_score, xp=np):
+        """z as a 2-D float32/float64 ``xp`` array (any order), K checked; CuPy: float64."""
         if type(raw_score) is not np.ndarray or raw_score.dtype.char not in "fd":
-            arr = np.asarray(raw_score)
+            arr = xp.asarray(raw_score)
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"raw_score must be numeric, got an array of dtype {arr.dtype}")
-            raw_score = arr.astype(np.float64)
+            raw_score = arr.astype(xp.float64)
         if not raw_score.dtype.isnative:
             raw_score = raw_score.astype(raw_score.dtype.newbyteorder("="))
         if raw_score.ndim != 2:
@@ -166,14 +173,14 @@ class MulticlassFocalLoss:
                              "classes")
         return raw_score
 
-    def _check_scores(self, z):
-        if not np.isfinite(z).all():
+    def _check_scores(self, z, xp=np):
+        if not xp.isfinite(z).all():
             raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
 
     @staticmethod
-    def _label_array(y_true, n, k):
+    def _label_array(y_true, n, k, xp=np):
         """y_true as (n,) or (n, K) float64 C-contiguous, its shape checked (not its values)."""
-        y = np.asarray(y_true)
+        y = xp.asarray(y_true)
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y_true must be numeric class indices or label rows, got dtype "
                             f"{y.dtype}")
@@ -184,13 +191,13 @@ class MulticlassFocalLoss:
                              f"{n} rows, got shape {y.shape}")
         if y.ndim == 2 and y.shape[1] != k:
             raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
-        return np.ascontiguousarray(y, dtype=np.float64)
+        return xp.ascontiguousarray(y, dtype=xp.float64)
 
-    def _labels(self, y_true, n, k):
+    def _labels(self, y_true, n, k, xp=np):
         """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
-        y = self._label_array(y_true, n, k)
+        y = self._label_array(y_true, n, k, xp)
         if y.ndim == 1:
-            ok = (y >= 0) & (y < k) & (y == np.floor(y))
+            ok = (y >= 0) & (y < k) & (y == xp.floor(y))
             if not ok.all():
                 bad = y[~ok][:5]
                 raise ValueError(f"y_true must hold class indices 0..{k - 1} (integers); got "
@@ -198,36 +205,39 @@ class MulticlassFocalLoss:
             return y
         if not ((y >= 0) & (y <= 1)).all():
             raise ValueError("y_true label rows must lie in [0, 1] with no NaN")
-        dev = np.abs(y.sum(axis=1) - 1.0)
+        dev = xp.abs(y.sum(axis=1) - 1.0)
         if not (dev <= SOFT_LABEL_TOL).all():
-            i = int(np.argmax(dev))
+            i = int(xp.argmax(dev))
             raise ValueError(f"y_true label rows must sum to 1 (within {SOFT_LABEL_TOL:g}); row "
                              f"{i} sums to {y[i].sum()!r}")
         return y
 
     @staticmethod
-    def _weights(sample_weight, n, check_values=True):
+    def _weights(sample_weight, n, check_values=True, xp=np):
         if sample_weight is None:
             return None
-        w = np.asarray(sample_weight)
+        w = xp.asarray(sample_weight)
         if w.dtype.kind not in "biuf":
             raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
         if w.ndim == 2 and w.shape[1] == 1:
             w = w[:, 0]
         if w.ndim != 1 or w.shape[0] != n:
             raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
-        w = np.ascontiguousarray(w, dtype=np.float64)
+        w = xp.ascontiguousarray(w, dtype=xp.float64)
         if check_values and not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
             raise ValueError("sample_weight must be finite and >= 0 with no NaN")
         return w
 
     def _inputs(self, y_true, raw_score, sample_weight, hot=False):
-        """(kernels or None, z, y, w). For the compiled loops only shapes, dtypes and byte order
-        are checked here (O(1) besides conversions): the loops check every value they read.
-        Only the hot path (``hot``: gradient_hessian, every round) reads float32 and column-major
-        scores as they are; the others take C-ordered float64 (fewer compiled variants)."""
-        k = _kernels()
-        z = self._scores(raw_score)
+        """(kernels or None, xp, z, y, w). numpy scores go to the compiled loops, for which only
+        shapes, dtypes and byte order are checked here (O(1) besides conversions): the loops check
+        every value they read. Only the hot path (``hot``: gradient_hessian, every round) reads
+        float32 and column-major scores as they are; the others take C-ordered float64 (fewer
+        compiled variants). CuPy scores (or no numba) take the eager binding of the same formulas
+        on ``xp`` (``_backends.multiclass_eager``), values checked first."""
+        xp = _namespace(raw_score)
+        k = _kernels() if xp is np else None
+        z = self._scores(raw_score, xp)
         n, K = z.shape
         if k is not None:
             if not hot:
@@ -236,9 +246,10 @@ class MulticlassFocalLoss:
                 z = np.ascontiguousarray(z)
             w = self._weights(sample_weight, n, check_values=False)
             # always an array: one compiled variant fewer per loop (1M rows: ~1 ms)
-            return k, z, self._label_array(y_true, n, K), np.ones(n) if w is None else w
-        self._check_scores(z)
-        return None, z, self._labels(y_true, n, K), self._weights(sample_weight, n)
+            return k, xp, z, self._label_array(y_true, n, K), np.ones(n) if w is None else w
+        self._check_scores(z, xp)
+        return (None, xp, z, self._labels(y_true, n, K, xp),
+                self._weights(sample_weight, n, xp=xp))
 
     def _bad_input(self, y_true, raw_score, sample_weight):
         """A compiled loop met a bad value: the numpy checks name it."""
@@ -251,7 +262,7 @@ class MulticlassFocalLoss:
     # -- the loss ------------------------------------------------------------------------------
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss, weighted by ``sample_weight`` (float64, shape (n,))."""
-        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
         if kern is not None:
@@ -259,9 +270,9 @@ class MulticlassFocalLoss:
             if kern.loss(z, y, w, alpha, gamma, g, self.label_smoothing, out):
                 self._bad_input(y_true, raw_score, sample_weight)
             return out
-        out = _NP.loss(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
-                       self.label_smoothing, np.empty((k, n)))
-        out = np.asarray(out, dtype=np.float64) * np.ones(n)
+        out = multiclass_eager(xp).loss(z.astype(xp.float64).T, y.T, k, alpha, gamma,
+                                        _mm.ANY_GAMMA, self.label_smoothing, xp.empty((k, n)))
+        out = xp.asarray(out, dtype=xp.float64) * xp.ones(n)
         return out if w is None else out * w
 
     def mean_loss(self, y_true, raw_score, sample_weight=None):
@@ -269,7 +280,8 @@ class MulticlassFocalLoss:
         per_row = self.loss(y_true, raw_score, sample_weight)
         if sample_weight is None:
             return float(per_row.mean())
-        total = float(np.sum(sample_weight, dtype=np.float64))
+        xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
+        total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
         if total <= 0.0:
             raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
         return float(per_row.sum()) / total
@@ -281,9 +293,9 @@ class MulticlassFocalLoss:
         ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
         (C or F order); they are returned.
         """
-        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
+        kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
-        grad, hess = self._outputs(out, n, k, z)
+        grad, hess = self._outputs(out, n, k, z, xp)
         alpha, gamma, g = self._vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
@@ -291,26 +303,26 @@ class MulticlassFocalLoss:
                 self._bad_input(y_true, raw_score, sample_weight)
             return grad, hess
         ws = float(scale) if w is None else w * float(scale)
-        _NP.gradient_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
-                             self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
-                             hess.T, np.empty((k, n)))
+        multiclass_eager(xp).gradient_hessian(
+            z.astype(xp.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA, self.label_smoothing,
+            self._mode, self.min_hessian, ws, grad.T, hess.T, xp.empty((k, n)))
         return grad, hess
 
     @staticmethod
-    def _outputs(out, n, k, z):
+    def _outputs(out, n, k, z, xp=np):
         if out is None:
-            return np.empty((n, k)), np.empty((n, k))
+            return xp.empty((n, k)), xp.empty((n, k))
         if not (isinstance(out, tuple) and len(out) == 2):
             raise TypeError("out must be a pair (grad, hess) of float64 (n, K) arrays")
         for name, a in zip(("out[0]", "out[1]"), out):
-            if (type(a) is not np.ndarray or a.dtype != np.float64 or not a.dtype.isnative
-                    or a.shape != (n, k) or not a.flags.writeable
+            if (type(a) is not xp.ndarray or a.dtype != np.float64 or not a.dtype.isnative
+                    or a.shape != (n, k) or not getattr(a.flags, "writeable", True)
                     or not (a.flags.c_contiguous or a.flags.f_contiguous)):
-                raise ValueError(f"{name} must be a writable, contiguous, native float64 array "
-                                 f"of shape ({n}, {k})")
-        if np.may_share_memory(out[0], out[1]):
+                raise ValueError(f"{name} must be a writable, contiguous, native float64 "
+                                 f"{xp.__name__} array of shape ({n}, {k})")
+        if xp.may_share_memory(out[0], out[1]):
             raise ValueError("out[0] and out[1] must not overlap")
-        if np.may_share_memory(out[0], z) or np.may_share_memory(out[1], z):
+        if xp.may_share_memory(out[0], z) or xp.may_share_memory(out[1], z):
             raise ValueError("out must not overlap raw_score (the rows are scratch space)")
         return out
 
@@ -322,20 +334,20 @@ class MulticlassFocalLoss:
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
-        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
-        grad, hess = np.empty((n, k)), np.empty((n, k, k))
+        grad, hess = xp.empty((n, k)), xp.empty((n, k, k))
         if kern is not None:
             if kern.gradient_full_hessian(z, y, w, alpha, gamma, g, self.label_smoothing,
                                           self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)
             return grad, hess
         ws = float(scale) if w is None else w * float(scale)
-        _NP.gradient_full_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
-                                  self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
-                                  hess.transpose(1, 2, 0), np.empty((k, n)), np.empty((k, n)),
-                                  np.empty((k, n)))
+        multiclass_eager(xp).gradient_full_hessian(
+            z.astype(xp.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA, self.label_smoothing,
+            self._mode, self.min_hessian, ws, grad.T, hess.transpose(1, 2, 0), xp.empty((k, n)),
+            xp.empty((k, n)), xp.empty((k, n)))
         return grad, hess
 
     # -- link, posterior and the optimal constant -------------------------------------------
@@ -343,25 +355,27 @@ class MulticlassFocalLoss:
         """Class probabilities (n, K) implied by the loss: eta_c proportional to p_c / F_c(p_c),
         label smoothing undone (clipped at 0 and renormalised). softmax(z) at gamma = 0
         without alpha."""
-        z = self._scores(raw_score)
+        xp = _namespace(raw_score)
+        z = self._scores(raw_score, xp)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
-        eta = np.empty((n, k))
-        kern = _kernels()
+        eta = xp.empty((n, k))
+        kern = _kernels() if xp is np else None
         if kern is not None:
             z = np.ascontiguousarray(z, dtype=np.float64)
             if kern.posterior(z, alpha, gamma, g, eta):
                 self._check_scores(z)
             return self._unsmooth(eta)
-        self._check_scores(z)
-        _NP.posterior(z.astype(np.float64).T, k, alpha, gamma, _mm.ANY_GAMMA, eta.T, eta.T)
-        return self._unsmooth(eta)
+        self._check_scores(z, xp)
+        multiclass_eager(xp).posterior(z.astype(xp.float64).T, k, alpha, gamma, _mm.ANY_GAMMA,
+                                       eta.T, eta.T)
+        return self._unsmooth(eta, xp)
 
-    def _unsmooth(self, eta):
+    def _unsmooth(self, eta, xp=np):
         eps = self.label_smoothing
         if eps:
             k = eta.shape[1]
-            eta = np.maximum((eta - eps / k) / (1.0 - eps), 0.0)
+            eta = xp.maximum((eta - eps / k) / (1.0 - eps), 0.0)
             eta /= eta.sum(axis=1, keepdims=True)
         return eta
 
@@ -382,23 +396,23 @@ class MulticlassFocalLoss:
         which equals the exact one at the optimum) with a backtracking line search, from
         log(ybar).
         """
-        y = np.asarray(y_true)
+        xp = _namespace(y_true)
+        y = xp.asarray(y_true)
         if self._k is not None:
             k = self._k
         elif y.ndim == 2 and y.shape[1] > 1:
             k = y.shape[1]
-        elif y.size and y.dtype.kind in "biuf" and np.isfinite(y).all():
+        elif y.size and y.dtype.kind in "biuf" and xp.isfinite(y).all():
             k = max(int(y.max()) + 1, 2)  # checked as class indices below
         else:
             raise ValueError("init_score needs K: give alpha or a per-class gamma, or y_true "
                              "as class indices or (n, K) label rows")
-        y = np.asarray(y_true)
         n = y.shape[0] if y.ndim else 0
         if n == 0:
             raise ValueError("y_true is empty: at least one row is needed")
-        y = self._labels(y_true, n, k)
-        w = self._weights(sample_weight, n)
-        rows = y if y.ndim == 2 else (y[:, None] == np.arange(k)).astype(np.float64)
+        y = self._labels(y_true, n, k, xp)
+        w = self._weights(sample_weight, n, xp=xp)
+        rows = y if y.ndim == 2 else (y[:, None] == xp.arange(k)).astype(xp.float64)
         if w is None:
             ybar = rows.mean(axis=0)
         else:
@@ -406,9 +420,12 @@ class MulticlassFocalLoss:
             if total <= 0.0:
                 raise ValueError("sample_weight sums to zero: no constant minimises the loss")
             ybar = (w @ rows) / total
+        if xp is not np:  # K numbers: the Fisher scoring runs on the host
+            ybar = xp.asnumpy(ybar)
         ybar = np.maximum(ybar, np.finfo(np.float64).eps)
         ybar = (ybar / ybar.sum())[None, :]
-        return self._fisher_scoring(ybar)
+        b = self._fisher_scoring(ybar)
+        return b if xp is np else xp.asarray(b)
 
     def _fisher_scoring(self, ybar):
         k = ybar.shape[1]

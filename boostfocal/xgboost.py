@@ -41,6 +41,7 @@ from xgboost import collective
 
 from . import _params, _stored
 from . import _validation as check
+from . import _xgb_resident
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import class_frequencies, multiclass_start
 from .loss import FocalLoss
@@ -481,7 +482,7 @@ class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
     _family = _MULTICLASS
 
 
-def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
+def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     """``xgb.train`` with a ``FocalObjective`` or ``MulticlassFocalObjective``, started at the
     focal optimum.
 
@@ -493,6 +494,14 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     ``predict(..., output_margin=True)`` are focal margins; it carries the loss as the attribute
     ``boostfocal_loss`` (kept by its JSON / UBJSON files), so ``predict_proba(booster, data)``
     gives calibrated probabilities ((n, 2), or (n, K) rows for multiclass), also after a reload.
+
+    data : the training features ``dtrain`` was built from (same rows, same order), optional
+        On a GPU pass them as a CuPy array or cuDF DataFrame: training then keeps the margins on
+        the device instead of XGBoost's per-round copy to host memory (``_xgb_resident``); the
+        model is the one ``xgb.train`` builds. On the CPU (numpy / pandas) the same loop runs,
+        with no speed gain. What the loop cannot serve (DART, gblinear, distributed, features
+        not on the booster's device, the multiclass objective) falls back to ``xgb.train``
+        with a warning saying why.
     """
     if not isinstance(obj, _Objective):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
@@ -507,9 +516,36 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     device = params.get("device")
     if getattr(obj, "device", False) is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
-    booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    if data is not None:
+        reason = _resident_unsupported(params, dtrain, data, obj)
+        if reason is not None:
+            import warnings
+
+            warnings.warn(f"boostfocal.xgboost.train: data= given, but training takes the "
+                          f"standard path (margins copied to the host each round): {reason}",
+                          UserWarning, stacklevel=2)
+            data = None
+    if data is None:
+        booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    else:
+        booster = _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
     booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
     return booster
+
+
+def _resident_unsupported(params, dtrain, data, obj=None):
+    """Why the device-resident loop cannot serve this call, or None."""
+    if obj is not None and obj._family is not _BINARY:
+        return ("the device-resident loop serves the binary FocalObjective only (one margin per "
+                "row, no hessian_scale)")
+    on_gpu = _gpu_ordinal(params.get("device")) is not None
+    module = type(data).__module__.split(".")[0]
+    if on_gpu != (module in ("cupy", "cudf")):
+        where = "GPU" if on_gpu else "CPU"
+        return (f"the booster trains on the {where} but data is a {type(data).__name__} "
+                f"({'host' if on_gpu else 'device'} memory); pass the features where training "
+                "runs (CuPy/cuDF for device='cuda')")
+    return _xgb_resident.unsupported(params, dtrain)
 
 
 def predict_proba(model, data, loss=None, **predict_kwargs):

@@ -5,7 +5,7 @@ Results of the last run, with the GPU's name, are in benchmarks/RESULTS.md.
 import numpy as np
 import pytest
 
-from boostfocal import FocalLoss, check_gradients
+from boostfocal import FocalLoss, MulticlassFocalLoss, check_gradients
 
 cp = pytest.importorskip("cupy", reason="CuPy is not installed (GPU tests need CuPy and CUDA)")
 try:
@@ -47,6 +47,52 @@ def test_gpu_matches_the_cpu_implementation(gamma, kw, mode):
     for c, g in zip(cpu, gpu):
         np.testing.assert_allclose(cp.asnumpy(g), c, rtol=1e-12, atol=1e-300)
     assert fl.init_score(yg, wg) == pytest.approx(fl.init_score(y, w), rel=1e-12)
+
+
+# --- MulticlassFocalLoss: (n, K) CuPy arrays take the eager CuPy binding --------------------------
+MULTICLASS = [{"gamma": 2.0}, {"gamma": [0.5, 2.0, 3.0, 1.0], "alpha": [0.5, 1.0, 2.0, 1.5]},
+              {"gamma": 1.0, "label_smoothing": 0.1, "alpha": [1.0, 2.0, 1.0, 0.5]}]
+
+
+def _multiclass_data(n=2000, k=4, seed=2):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 4, (n, k))
+    z[:3] *= 1e3  # saturated rows
+    return z, rng.integers(0, k, n), rng.dirichlet(np.ones(k), n), rng.uniform(0, 3, n)
+
+
+@pytest.mark.parametrize("kw", MULTICLASS)
+def test_gpu_multiclass_derivatives_against_finite_differences_on_the_gpu(kw):
+    z, y, ys, w = _multiclass_data()
+    zg = cp.asarray(z[3:])  # away from the saturated rows: differences must carry information
+    for yy in (y[3:], ys[3:]):
+        r = check_gradients(MulticlassFocalLoss(**kw), cp.asarray(yy), zg, cp.asarray(w[3:]))
+        assert r.passed(1e-6), r
+
+
+@pytest.mark.parametrize("kw", MULTICLASS)
+@pytest.mark.parametrize("mode", ["expected", "exact", "clipped"])
+def test_gpu_multiclass_matches_the_cpu_implementation(kw, mode):
+    z, y, ys, w = _multiclass_data(seed=3)
+    fl = MulticlassFocalLoss(hessian=mode, **kw)
+    zg, wg = cp.asarray(z), cp.asarray(w)
+    for yy in (y, ys):
+        yg = cp.asarray(yy)
+        grad, hess = fl.gradient_hessian(yg, zg, wg, scale=-1.0)
+        assert isinstance(grad, cp.ndarray) and grad.dtype == cp.float64 and grad.shape == z.shape
+        cpu = [*fl.gradient_hessian(yy, z, w, scale=-1.0), fl.loss(yy, z, w),
+               *fl.gradient_full_hessian(yy, z, w), fl.posterior(z), fl.init_score(yy, w)]
+        gpu = [grad, hess, fl.loss(yg, zg, wg), *fl.gradient_full_hessian(yg, zg, wg),
+               fl.posterior(zg), fl.init_score(yg, wg)]
+        for c, g in zip(cpu, gpu):
+            assert isinstance(g, cp.ndarray) and g.dtype == cp.float64
+            np.testing.assert_allclose(cp.asnumpy(g), c, rtol=1e-12,
+                                       atol=1e-14 * np.max(np.abs(c)))
+        assert fl.mean_loss(yg, zg, wg) == pytest.approx(fl.mean_loss(yy, z, w), rel=1e-12)
+    g, h = cp.empty(z.shape), cp.empty(z.shape)
+    assert fl.gradient_hessian(cp.asarray(y), zg, out=(g, h))[0] is g
+    np.testing.assert_allclose(cp.asnumpy(h), fl.gradient_hessian(y, z)[1], rtol=1e-12,
+                               atol=1e-14)
 
 
 # --- XGBoost on the GPU ---------------------------------------------------------------------------
@@ -154,3 +200,52 @@ def test_gpu_estimator_fits_predicts_pickles():
     assert (clf.predict(X) == y).mean() > 0.9
     proba_cpu = FocalXGBClassifier(gamma=2.0, alpha=0.25, n_estimators=50).fit(X, y)
     assert np.mean(proba_cpu.predict(X) == clf.predict(X)) > 0.98
+
+
+# --- the device-resident loop (boostfocal._xgb_resident) ------------------------------------------
+def test_gpu_resident_loop_margins_equal_xgboosts_training_margins():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost import FocalObjective
+
+    X, y = _data(20_000, rate=0.05)
+    Xd = cp.asarray(X)
+    d = xgb.QuantileDMatrix(Xd, label=cp.asarray(y))
+    obj = FocalObjective(gamma=2.0, alpha=0.25)
+    params = obj.train_params({"tree_method": "hist", "device": "cuda", "max_depth": 6}, y)
+    bst = xgb.Booster(params, [d])
+    loop = ResidentLoop(bst, d, Xd, obj.loss)
+    assert isinstance(loop.margins, cp.ndarray) and isinstance(loop.y, cp.ndarray)
+    for i in range(20):
+        loop.step(i)
+    own = bst.predict(d, output_margin=True, training=True)
+    np.testing.assert_allclose(cp.asnumpy(loop.margins), own, rtol=0, atol=1e-5)
+
+
+def test_gpu_resident_train_equals_the_standard_path():
+    """data= on the GPU builds the model xgb.train builds (within XGBoost's own GPU
+    nondeterminism: the same call twice on the standard path sets the tolerance)."""
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalMetric, FocalObjective, train
+
+    X, y = _data(20_000, rate=0.05)
+    Xd = cp.asarray(X)
+    d = xgb.QuantileDMatrix(Xd, label=cp.asarray(y))
+    dv = xgb.QuantileDMatrix(Xd[:4000], label=cp.asarray(y[:4000]), ref=d)
+    params = {"tree_method": "hist", "device": "cuda", "max_depth": 6}
+    kw = dict(obj=FocalObjective(gamma=2.0, alpha=0.25), evals=[(dv, "valid")],
+              custom_metric=FocalMetric(gamma=2.0, alpha=0.25), verbose_eval=False)
+    runs = [train(dict(params), d, 50, **kw, **extra) for extra in ({}, {}, {"data": Xd})]
+    m = [cp.asnumpy(b.inplace_predict(Xd, predict_type="margin")) for b in runs]
+    own = np.max(np.abs(m[0] - m[1]))
+    assert np.max(np.abs(m[2] - m[0])) <= max(1e-4, 3 * own)
+
+
+def test_gpu_resident_train_with_host_features_falls_back():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal.xgboost import FocalObjective, train
+
+    X, y = _data(2000)
+    d = xgb.DMatrix(X, label=y)
+    with pytest.warns(UserWarning, match="trains on the GPU but data is a ndarray"):
+        train({"device": "cuda"}, d, 3, obj=FocalObjective(), data=X)
