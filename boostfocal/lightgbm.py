@@ -13,6 +13,14 @@ trains, restores the Datasets, and folds the constant into the first tree with
 ``add_init_score``: ``booster.predict(X, raw_score=True)`` then includes it, also after
 ``save_model`` / ``model_from_string``.
 
+``MulticlassFocalObjective`` / ``MulticlassFocalMetric`` serve the same entry points for
+``MulticlassFocalLoss`` with ``num_class`` = K. They share the binary classes' bodies
+(``_Objective``, ``_Metric``) and ``train``; the family (``_BINARY``, ``_MULTICLASS``) says what
+differs. LightGBM passes (n, K) raw scores in column-major order and flattens 2-D returns in
+that order (a 1-D return must be class-major); the start is a vector of K constants, folded
+into the first iteration's K trees. LightGBM's built-in ``multiclass`` scales the softmax
+hessian by K / (K - 1); so does ``MulticlassFocalObjective`` by default (``hessian_scale``).
+
 Where the loss travels: LightGBM keeps no user attributes, and drops unknown training parameters
 ("Unknown parameter"). What a model text does keep verbatim is its ``parameters:`` block when the
 model was *loaded* (``model_from_string``, which ``lightgbm.train`` itself does before returning
@@ -33,10 +41,13 @@ import numpy as np
 
 from . import _params, _stored
 from . import _validation as check
-from ._adapter import FocalParams, caller_module, warn_once
+from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
+from ._family import class_frequencies, multiclass_start, start_rows
+from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
-__all__ = ["FocalObjective", "FocalMetric", "train", "add_init_score", "predict_proba",
-           "posterior"]
+__all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
+           "train", "add_init_score", "predict_proba", "posterior"]
 
 # LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
 _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
@@ -47,21 +58,133 @@ _SCALE_POS = ("scale_pos_weight",)
 _UNBALANCE = ("is_unbalance", "unbalance", "unbalanced_sets")
 
 
-def _unpack(arg0, arg1, weight, who):
-    """(y, raw scores, w) from either calling convention; rejects multi-class scores."""
+class _Binary:
+    """One raw score per row, labels in [0, 1], a float start; 1-D returns."""
+
+    sklearn_warning = (
+        "LGBMClassifier(objective=FocalObjective(...)): LGBMClassifier.predict_proba returns raw "
+        "scores, not probabilities; unless you pass metric='None' it also reports (and "
+        "early-stops on) binary_logloss of the raw scores read as probabilities, which is "
+        "meaningless; and training starts at 0. Pass metric='None' and "
+        "eval_metric=FocalMetric(...), take calibrated probabilities from "
+        "boostfocal.lightgbm.predict_proba(clf.booster_, X, loss=obj), or use "
+        "boostfocal.FocalLGBMClassifier, which does all of it.")
+
+    @staticmethod
+    def scores(preds, who):
+        if np.ndim(preds) != 1:
+            raise ValueError(
+                f"{who} is binary: got raw scores of shape {np.shape(preds)} (num_class > 1); "
+                "for multi-class focal loss use MulticlassFocalObjective / MulticlassFocalMetric"
+            )
+        return preds
+
+    @staticmethod
+    def num_class(params):
+        if any((_params.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
+            raise ValueError("FocalObjective is binary: num_class must be 1; for multi-class "
+                             "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
+        return None
+
+    @staticmethod
+    def start(loss, y, w, num_class):
+        return loss.init_score(y, w)
+
+
+
+class _Multiclass:
+    """(n, K) raw scores (column-major), class-index labels, a (K,) start; (n, K) returns."""
+
+    sklearn_warning = (
+        "LGBMClassifier(objective=MulticlassFocalObjective(...)): LGBMClassifier.predict_proba "
+        "returns raw scores, not probabilities; unless you pass metric='None' it also reports "
+        "multi_logloss of the raw scores read as probabilities, which is meaningless; and "
+        "training starts at 0. Pass metric='None' and eval_metric=MulticlassFocalMetric(...), "
+        "and take calibrated probabilities from boostfocal.lightgbm.predict_proba(clf.booster_, "
+        "X, loss=obj).")
+
+    @staticmethod
+    def scores(preds, who):
+        if np.ndim(preds) != 2 or np.shape(preds)[1] < 2:
+            raise ValueError(
+                f"{who} needs one raw score per class: got shape {np.shape(preds)}; set "
+                "num_class = K >= 2 (for binary focal loss use FocalObjective / FocalMetric)")
+        return preds
+
+    @staticmethod
+    def num_class(params):
+        given = [_params.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
+        if not given or any(k is None or k < 2 for k in given) or len(set(given)) > 1:
+            raise ValueError("MulticlassFocalObjective needs params['num_class'] = K >= 2 (the "
+                             f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
+        return given[0]
+
+    start = staticmethod(multiclass_start)
+
+
+_BINARY, _MULTICLASS = _Binary(), _Multiclass()
+_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
+
+
+def _unpack(arg0, arg1, weight, family, who):
+    """(y, raw scores, w) from either calling convention, the scores' shape checked."""
     if isinstance(arg1, lgb.Dataset):  # lightgbm.train: (preds, train_data)
         preds, y, weight = arg0, arg1.get_label(), arg1.get_weight()
     else:  # scikit-learn / Dask wrapper: (y_true, y_pred, weight, group)
         y, preds = arg0, arg1
-    if np.ndim(preds) != 1:
-        raise ValueError(
-            f"{who} is binary: got raw scores of shape {np.shape(preds)} (num_class > 1); "
-            "multi-class focal loss is not supported"
-        )
-    return y, preds, weight
+    return y, family.scores(preds, who), weight
 
 
-class FocalObjective(FocalParams):
+class _Objective:
+    """The body every LightGBM objective shares: both calling conventions."""
+
+    __slots__ = ()
+    _family = _BINARY
+    _booster = "lightgbm"
+
+    def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
+        """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
+        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays.
+
+        Called by another booster (XGBoost passes a DMatrix, or labels from ``XGBClassifier``)
+        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns once
+        about that class's metric and ``predict_proba``."""
+        module = caller_module()
+        self._refuse_foreign(module, train_data_or_y_pred)
+        if module == "lightgbm.sklearn":
+            warn_once(("lightgbm.sklearn", type(self).__name__), self._family.sklearn_warning)
+        y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self._family,
+                          type(self).__name__)
+        return self.gradient_hessian(y, z, w)
+
+    def gradient_hessian(self, y, z, w=None):
+        return self.loss.gradient_hessian(y, z, w)
+
+    def init_score(self, y, sample_weight=None, *, num_class=None):
+        """The focal-optimal constant start (what ``train`` starts from): a float, or for the
+        multiclass objective K floats (K = ``num_class``, default the largest label + 1). For
+        ``LGBMClassifier.fit(init_score=...)`` repeat it per row (``np.tile(start, (n, 1))``
+        for multiclass) and fold it in afterwards with ``add_init_score``."""
+        return self._family.start(self.loss, y, sample_weight, num_class)
+
+
+class _Metric:
+    """The body every LightGBM metric shares: ``(name, weighted mean loss, False)``."""
+
+    __slots__ = ()
+    _family = _BINARY
+    _booster = "lightgbm"
+    name = "focal"
+
+    def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
+        """``(preds, eval_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
+        from the scikit-learn wrapper."""
+        y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, self._family,
+                          type(self).__name__)
+        return self.name, self.loss.mean_loss(y, z, w), False
+
+
+class FocalObjective(_Objective, FocalParams):
     """Focal-loss objective for ``params["objective"]``, ``LGBMClassifier(objective=...)`` and
     ``lightgbm.dask.DaskLGBMClassifier(objective=...)``; takes ``FocalLoss``'s parameters.
 
@@ -75,33 +198,9 @@ class FocalObjective(FocalParams):
     """
 
     __slots__ = ()
-    _booster = "lightgbm"
-
-    def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
-        """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
-        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays.
-
-        Called by another booster (XGBoost passes a DMatrix, or labels from ``XGBClassifier``)
-        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns once
-        about that class's metric and ``predict_proba``."""
-        module = caller_module()
-        self._refuse_foreign(module, train_data_or_y_pred)
-        if module == "lightgbm.sklearn":
-            warn_once("lightgbm.sklearn", _SKLEARN_WARNING)
-        y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, type(self).__name__)
-        return self.loss.gradient_hessian(y, z, w)
 
 
-_SKLEARN_WARNING = (
-    "LGBMClassifier(objective=FocalObjective(...)): LGBMClassifier.predict_proba returns raw "
-    "scores, not probabilities; unless you pass metric='None' it also reports (and early-stops "
-    "on) binary_logloss of the raw scores read as probabilities, which is meaningless; and "
-    "training starts at 0. Pass metric='None' and eval_metric=FocalMetric(...), take calibrated "
-    "probabilities from boostfocal.lightgbm.predict_proba(clf.booster_, X, loss=obj), or use "
-    "boostfocal.FocalLGBMClassifier, which does all of it.")
-
-
-class FocalMetric(FocalParams):
+class FocalMetric(_Metric, FocalParams):
     """Weighted mean focal loss for ``feval=`` and ``eval_metric=``; returns
     ``("focal", value, False)`` (lower is better), equal to ``FocalLoss.mean_loss``.
 
@@ -110,14 +209,48 @@ class FocalMetric(FocalParams):
     """
 
     __slots__ = ()
-    _booster = "lightgbm"
-    name = "focal"
 
-    def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
-        """``(preds, eval_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
-        from the scikit-learn wrapper."""
-        y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, type(self).__name__)
-        return self.name, self.loss.mean_loss(y, z, w), False
+
+class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
+    """Multiclass focal-loss objective (``MulticlassFocalLoss``'s parameters, plus
+    ``hessian_scale``) for the same three entry points, with ``num_class`` = K.
+
+    LightGBM passes (n, K) raw scores in column-major order; labels are class indices 0..K-1.
+    The result is a pair of (n, K) column-major arrays (LightGBM flattens them in that order
+    without a copy): the weighted gradient, and the hessian times ``hessian_scale``. The default
+    None means K / (K - 1), LightGBM's own ``multiclass`` convention, so at gamma = 0 without
+    alpha training reproduces ``objective="multiclass"`` and ``learning_rate``, ``lambda_l2``
+    and ``min_sum_hessian_in_leaf`` mean what they mean there; 1.0 is the loss's own hessian.
+    """
+
+    __slots__ = ("hessian_scale",)
+    _extra = {"hessian_scale": None}
+    _family = _MULTICLASS
+
+    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
+                 min_hessian=1e-12, hessian_scale=None):
+        super().__init__(gamma, alpha, label_smoothing, hessian, min_hessian)
+        object.__setattr__(self, "hessian_scale", check.real(
+            "hessian_scale", hessian_scale, low=0.0, low_open=True, allow_none=True))
+
+    def gradient_hessian(self, y, z, w=None):
+        """(n, K) raw scores -> (grad, hess), (n, K) column-major, weighted."""
+        n, k = np.shape(z)
+        grad, hess = np.empty((k, n)).T, np.empty((k, n)).T
+        self.loss.gradient_hessian(y, z, w, out=(grad, hess))
+        scale = k / (k - 1.0) if self.hessian_scale is None else self.hessian_scale
+        if scale != 1.0:
+            hess *= scale
+        return grad, hess
+
+
+class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
+    """Weighted mean multiclass focal loss of the (n, K) raw scores: ``("focal", value,
+    False)``, equal to ``MulticlassFocalLoss.mean_loss``; use it with
+    ``MulticlassFocalObjective``."""
+
+    __slots__ = ()
+    _family = _MULTICLASS
 
 
 def _find(params, aliases):
@@ -152,34 +285,52 @@ def _clear_init_score(dataset):
         dataset.set_field("init_score", None)
 
 
+def _constant(init_score, family, num_class):
+    """A user-given constant start: a float (binary) or K floats (multiclass)."""
+    if family is _BINARY:
+        return check.real("init_score", init_score)
+    start = np.asarray(init_score, dtype=np.float64) if not isinstance(init_score, str) else None
+    if start is None or start.shape != (num_class,) or not np.isfinite(start).all():
+        raise ValueError(f"init_score must be 'auto', None or {num_class} finite raw scores (one "
+                         f"per class); got {init_score!r}")
+    return start
+
+
 def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=None, feval=None,
           init_model=None, *, init_score="auto", **kwargs):
-    """``lightgbm.train`` for a ``FocalObjective``, started from the focal-optimal constant.
+    """``lightgbm.train`` for a ``FocalObjective`` or ``MulticlassFocalObjective``, started from
+    the focal-optimal constant.
 
     Parameters are those of ``lightgbm.train`` plus:
 
-    init_score : "auto", float or None, default "auto"
-        The constant raw score training starts from. "auto" is
-        ``FocalLoss.init_score(label, weight)`` of ``train_set`` (ignored with ``init_model``,
-        whose predictions are the start); None starts from 0 as ``lightgbm.train`` does, keeping
-        any per-row ``init_score`` the Datasets carry (yours to add at prediction time). A
-        constant is set as the init score of ``train_set`` and every valid set for training,
-        removed from them afterwards, and folded into the model (``add_init_score``), so
+    init_score : "auto", float (K floats for multiclass) or None, default "auto"
+        The constant raw score training starts from. "auto" is the loss's
+        ``init_score(label, weight)`` of ``train_set`` (ignored with ``init_model``, whose
+        predictions are the start); None starts from 0 as ``lightgbm.train`` does, keeping any
+        per-row ``init_score`` the Datasets carry (yours to add at prediction time). A constant
+        is set as the init score of ``train_set`` and every valid set for training, removed from
+        them afterwards, and folded into the model (``add_init_score``), so
         ``booster.predict(X, raw_score=True)`` includes it.
 
     Refused before LightGBM sees them: ``scale_pos_weight``, ``is_unbalance`` (any alias) and
-    ``class_weight``, which LightGBM ignores with a custom objective; ``num_class`` > 1; NaN
-    labels or weights in a Dataset built from arrays (LightGBM would read them as 0).
+    ``class_weight``, which LightGBM ignores with a custom objective; ``num_class`` > 1 for the
+    binary objective, a missing or < 2 one for the multiclass objective; NaN labels or weights
+    in a Dataset built from arrays (LightGBM would read them as 0). A
+    ``MulticlassFocalObjective``'s labels (class indices 0..K-1) are checked before the first
+    round.
 
     With neither a ``metric`` in ``params`` nor ``feval``, ``feval`` defaults to the matching
-    ``FocalMetric`` (LightGBM computes no metric for a custom objective, and a named built-in
-    one such as ``binary_logloss`` would read raw scores as probabilities).
+    ``FocalMetric`` / ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom
+    objective, and a named built-in one such as ``binary_logloss`` would read raw scores as
+    probabilities).
     Returns the ``lightgbm.Booster``. It carries the loss in its model text (see the module
     docstring), so ``predict_proba(booster, X)`` gives calibrated probabilities, also after
     ``save_model`` and a reload; not with ``keep_training_booster=True`` (storing it means
     reloading the model, which ends its training): pass ``loss=`` to ``predict_proba`` then.
     """
     objective = _checked_params(params)
+    family = objective._family
+    num_class = family.num_class(params)
     num_boost_round = _params.integer("num_boost_round", num_boost_round, low=1)
     if isinstance(valid_sets, lgb.Dataset):
         valid_sets = [valid_sets]
@@ -187,7 +338,8 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
     _check_datasets(datasets)
     if feval is None and not _find(params, _METRIC):
-        feval = FocalMetric.from_loss(objective.loss)
+        metric = MulticlassFocalMetric if family is _MULTICLASS else FocalMetric
+        feval = metric.from_loss(objective.loss)
 
     if isinstance(init_score, str) and init_score != "auto":
         raise ValueError(f"init_score must be 'auto', a float or None; got {init_score!r}")
@@ -195,14 +347,17 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     if init_model is not None and not (auto or init_score is None):
         raise ValueError("give init_model or a constant init_score, not both: the init model's "
                          "predictions are the start")
+    if family is _MULTICLASS:  # labels checked before training, whatever the start
+        class_frequencies(_label(train_set), _weight(train_set), num_class)
     if init_model is not None or init_score is None:
         start = None
     elif auto:
-        start = objective.loss.init_score(_label(train_set), _weight(train_set))
+        start = family.start(objective.loss, _label(train_set), _weight(train_set), num_class)
     else:
-        start = check.real("init_score", init_score)
+        start = _constant(init_score, family, num_class)
 
-    if start is not None and start != 0.0 and any(_find(params, _LINEAR)):
+    folded = start is not None and np.any(start != 0.0)
+    if folded and any(_find(params, _LINEAR)):
         raise ValueError("a constant init_score cannot be folded into linear_tree models; pass "
                          "init_score=None (start 0) to train one")
 
@@ -218,7 +373,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     try:
         if start is not None:
             for d in datasets:
-                d.set_init_score(np.full(len(_label(d)), start))
+                d.set_init_score(start_rows(start, len(_label(d))))
                 touched.append(d)
         booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                             valid_names=valid_names, feval=feval, init_model=init_model,
@@ -226,7 +381,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     finally:
         for d in touched:
             _clear_init_score(d)
-    if start is not None and start != 0.0:
+    if folded:
         add_init_score(booster, start)
     if not kwargs.get("keep_training_booster", False):
         _store_loss(booster, objective.loss)
@@ -256,13 +411,15 @@ def _stored_text(booster):
 
 
 def predict_proba(model, data, loss=None, **predict_kwargs):
-    """Calibrated class probabilities (n, 2) of a focal-trained LightGBM model: the focal
-    posterior ``FocalLoss.predict_proba`` of its raw scores.
+    """Calibrated class probabilities of a focal-trained LightGBM model: the loss's posterior
+    ``predict_proba`` of its raw scores; (n, 2) for a binary model, (n, K) rows for a multiclass
+    one.
 
     ``model`` is a ``lightgbm.Booster`` trained by ``train`` (or a ``FocalLGBMClassifier``'s), also
     one reloaded with ``lgb.Booster(model_file=...)`` / ``model_str=...``: the loss is read from
-    its model text unless ``loss`` (a ``FocalLoss`` or ``FocalObjective``) is given, which a model
-    trained otherwise (``LGBMClassifier``, plain ``lightgbm.train``) needs. ``data`` is what
+    its model text unless ``loss`` (a ``FocalLoss`` / ``MulticlassFocalLoss`` or the objective)
+    is given, which a model trained otherwise (``LGBMClassifier``, plain ``lightgbm.train``)
+    needs. ``data`` is what
     ``Booster.predict`` takes; ``predict_kwargs`` go to it (``num_iteration``, ...; by default
     LightGBM uses ``best_iteration`` when the booster records one).
     """
@@ -271,32 +428,31 @@ def predict_proba(model, data, loss=None, **predict_kwargs):
         raise TypeError(f"model must be a lightgbm.Booster, got {type(model).__name__}")
     stored = _stored_text(booster) if loss is None else None
     loss = _stored.resolve(loss, stored, "this LightGBM booster",
-                           "Pass loss=FocalLoss(...) (or the FocalObjective it was trained with).")
+                           "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the objective "
+                           "it was trained with).")
     for key in ("raw_score", "pred_leaf", "pred_contrib"):
         if predict_kwargs.pop(key, False):
             raise ValueError(f"{key}=True: predict_proba returns probabilities; call "
                              "booster.predict for raw scores, leaves or contributions")
     raw = booster.predict(data, raw_score=True, **predict_kwargs)
-    if np.ndim(raw) != 1:
-        raise ValueError(f"the booster predicts raw scores of shape {np.shape(raw)}: "
-                         "boostfocal's LightGBM adapter is binary")
-    return loss.predict_proba(np.asarray(raw, dtype=np.float64))
+    raw = _FAMILY_OF[type(loss)].scores(np.asarray(raw, dtype=np.float64), "predict_proba")
+    return loss.predict_proba(raw)
 
 
 def _checked_params(params):
-    """The FocalObjective of ``params``, after rejecting what LightGBM would ignore or crash on
-    with it."""
+    """The FocalObjective / MulticlassFocalObjective of ``params``, after rejecting what LightGBM
+    would ignore or crash on with it."""
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict of LightGBM parameters, got "
                         f"{type(params).__name__}")
     objectives = _find(params, _OBJECTIVE)
-    if len(objectives) != 1 or not isinstance(objectives[0], FocalObjective):
+    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
         raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
-                        f"FocalObjective, got {objectives[0] if objectives else None!r}")
+                        "FocalObjective or MulticlassFocalObjective, got "
+                        f"{objectives[0] if objectives else None!r}")
     for key in _NUM_CLASS:
-        if key in params and (_params.integer_like(f"params[{key!r}]", params[key]) or 1) > 1:
-            raise ValueError("FocalObjective is binary: num_class must be 1; multi-class focal "
-                             "loss is not supported")
+        if key in params:
+            _params.integer_like(f"params[{key!r}]", params[key])
     weighting = [f"{k}={params[k]!r}" for k in _SCALE_POS if k in params
                  and _params.number_like(f"params[{k!r}]", params[k]) != 1.0]
     weighting += [f"{k}={params[k]!r}" for k in _UNBALANCE if k in params
@@ -306,7 +462,8 @@ def _checked_params(params):
     if weighting:
         raise ValueError(f"{', '.join(weighting)}: LightGBM does not apply class weights to a "
                          "custom objective (it ignores them); use FocalObjective(alpha=...) or "
-                         "(pos_weight=...), or sample weights")
+                         "(pos_weight=...), MulticlassFocalObjective(alpha=[...]), or sample "
+                         "weights")
     return objectives[0]
 
 
@@ -340,36 +497,51 @@ def _check_finite(values, what):
 
 
 def add_init_score(booster, init_score):
-    """Fold a constant raw score into ``booster`` by adding it to every leaf of the first tree.
+    """Fold a constant raw score into ``booster`` by adding it to every leaf of the first tree
+    (multiclass: class k's constant to every leaf of the first iteration's tree k).
 
-    Use it after training from a constant ``init_score`` (``train`` does; after
+    ``init_score`` is a float for a binary model and K floats for a K-class model. Use it after
+    training from a constant ``init_score`` (``train`` does; after
     ``LGBMClassifier.fit(..., init_score=...)`` call it on ``clf.booster_``): predictions,
     ``save_model`` and ``model_from_string`` then include the start. Call it once per model;
     not for ``linear_tree`` models (their leaves predict through separate constants).
     Returns ``booster``.
     """
-    value = check.real("init_score", init_score)
+    per_iteration = booster.num_model_per_iteration()
+    if per_iteration == 1:
+        values = [check.real("init_score", init_score)]
+    else:
+        values = np.asarray(init_score, dtype=np.float64) if not isinstance(
+            init_score, (str, bytes)) else None
+        if values is None or values.shape != (per_iteration,) or not np.isfinite(values).all():
+            raise ValueError(f"booster has {per_iteration} trees per iteration (multi-class): "
+                             f"init_score must be {per_iteration} finite raw scores, one per "
+                             f"class; got {init_score!r}")
     if booster.num_trees() == 0:
         raise ValueError("booster has no trees to fold init_score into")
     trees = booster.dump_model(num_iteration=1)["tree_info"]
-    if len(trees) != 1:
-        raise ValueError(f"booster has {len(trees)} trees per iteration (multi-class); "
-                         "boostfocal's LightGBM adapter is binary")
-    node = trees[0]["tree_structure"]
-    while "left_child" in node:
-        node = node["left_child"]
-    if "leaf_const" in node or any(_find(booster.params, _LINEAR)):
-        raise ValueError("cannot fold init_score into a linear_tree model; train with "
-                         "init_score=None and add the start to its raw predictions yourself")
-    for leaf in range(trees[0]["num_leaves"]):
-        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + value)
+    for tree in trees:
+        node = tree["tree_structure"]
+        while "left_child" in node:
+            node = node["left_child"]
+        if "leaf_const" in node or any(_find(booster.params, _LINEAR)):
+            raise ValueError("cannot fold init_score into a linear_tree model; train with "
+                             "init_score=None and add the start to its raw predictions yourself")
+    for tree, value in zip(trees, values):
+        index = tree["tree_index"]
+        for leaf in range(tree["num_leaves"]):
+            booster.set_leaf_output(index, leaf, booster.get_leaf_output(index, leaf) + value)
     return booster
 
 
 def posterior(booster, X, objective=None, **predict_kwargs):
-    """P(y = 1 | x) of a focal-trained ``booster``: column 1 of ``predict_proba``, shape (n,).
+    """P(y = 1 | x) of a focal-trained binary ``booster``: column 1 of ``predict_proba``, shape
+    (n,); for a multiclass model all of ``predict_proba``, (n, K).
 
-    ``objective`` is the ``FocalObjective`` (or a ``FocalLoss``) it was trained with; None reads
-    the loss ``train`` stored in the model. ``predict_kwargs`` go to ``booster.predict``.
+    ``objective`` is the ``FocalObjective`` / ``MulticlassFocalObjective`` (or the loss) it was
+    trained with; None reads the loss ``train`` stored in the model. ``predict_kwargs`` go to
+    ``booster.predict``.
     """
-    return predict_proba(booster, X, loss=objective, **predict_kwargs)[:, 1]
+    proba = predict_proba(booster, X, loss=objective, **predict_kwargs)
+    return proba if getattr(booster, "booster_", booster).num_model_per_iteration() > 1 \
+        else proba[:, 1]
