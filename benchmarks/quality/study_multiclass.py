@@ -35,6 +35,7 @@ import os
 import pathlib
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -131,9 +132,12 @@ def builtin_model(booster, X, y, w, Xv, yv, wv, seed, n_jobs, n_estimators, lear
         import lightgbm as lgb
 
         m = lgb.LGBMClassifier(objective="multiclass", **common, **BOOSTER_ARGS[booster])
-        m.fit(X, y, sample_weight=w, eval_set=[(Xv, yv)],
-              eval_sample_weight=None if wv is None else [wv],
-              callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)])
+        with warnings.catch_warnings():  # 4.7 renames eval_set (eval_X, eval_y); 4.0 has not
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            m.fit(X, y, sample_weight=w, eval_set=[(Xv, yv)],
+                  eval_sample_weight=None if wv is None else [wv],
+                  callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)])
         return Fitted(lambda Z: m.predict(Z, raw_score=True).astype(np.float64),
                       m.predict_proba, m.best_iteration_)
     if booster == "catboost":
