@@ -2,7 +2,9 @@
 
 A subclass supplies ``_shared_names`` (the shared parameter names under the booster's own) and two
 methods: ``_fit_booster`` (train from ``init_score_``, store ``self._booster``) and ``_raw_score``
-(the raw score of the fitted booster, start included).
+(the raw score of the fitted booster, start included). Both serve the binary ``FocalLoss`` ((n,)
+scores, labels 0/1) and, with three or more classes, ``MulticlassFocalLoss`` ((n, K) scores,
+labels 0..K-1): the booster adapters pick the shapes from the loss's type.
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import _validation as check
 from ..loss import FocalLoss
+from . import _multiclass
 
 _INIT = ("optimal", "zero")
-_PROBA = ("posterior", "sigmoid")
+_PROBA = ("posterior", "sigmoid", "softmax")
 
 
 def _is_frame(X):
@@ -23,13 +26,19 @@ def _is_frame(X):
 
 
 class FocalClassifierBase(ClassifierMixin, BaseEstimator):
-    """Binary classifier trained with the focal loss (see the subclasses for the booster).
+    """Classifier trained with the focal loss (see the subclasses for the booster).
+
+    Two classes train the binary ``FocalLoss``; three or more (any label type) train
+    ``MulticlassFocalLoss`` on K raw scores per row, ``p = softmax(z)``.
 
     Parameters
     ----------
     gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian
         The focal loss, as in ``boostfocal.FocalLoss``, except that ``hessian`` defaults to
-        "clipped" here (see ``init_score``).
+        "clipped" here (see ``init_score``). With K > 2 classes: ``gamma`` is one number or one
+        per class, and ``alpha`` None or one weight per class, either as a sequence in
+        ``classes_`` order or as a dict keyed by class label (``{"cat": 1.0, "dog": 3.0, ...}``);
+        ``pos_weight`` is binary only.
     init_score : {"zero", "optimal"}, default "zero"
         Start boosting at 0 or at the constant minimising the focal loss (``FocalLoss.init_score``).
         The defaults hessian="clipped", init_score="zero" are the real-data study's best pair
@@ -37,9 +46,11 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         booster x gamma cells against "expected" + "optimal", better in 22 of 24 cells on the two
         large datasets, for about 1.4x the rounds. Clipped hessians with the optimal start once
         collapsed (LightGBM, gamma 0.5); "expected" is the safe choice for any start.
-    proba : {"posterior", "sigmoid"}, default "posterior"
+    proba : {"posterior", "sigmoid", "softmax"}, default "posterior"
         ``predict_proba`` through the posterior the focal loss implies (``FocalLoss.posterior``,
-        calibrated) or through the plain sigmoid of the raw score (what the boosters do).
+        ``MulticlassFocalLoss.posterior``; calibrated) or through the boosters' own link of the
+        raw score ("sigmoid" and "softmax" both mean it: the sigmoid for two classes, the softmax
+        for more).
     n_estimators, learning_rate, max_depth, random_state, n_jobs
         The boosters' usual names; None leaves the booster's own default.
     early_stopping_rounds : int or None
@@ -48,7 +59,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_``, ``init_score_`` (the start), ``n_estimators_`` (rounds
+    Attributes (after ``fit``): ``classes_`` (sorted), ``n_classes_``, ``init_score_`` (the start:
+    a float, or K floats with K > 2 classes), ``n_estimators_`` (rounds
     trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
     three boosters; None without it, and predictions then use every round), ``booster_``.
     """
@@ -105,19 +117,36 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return params
 
     # -- fit ----------------------------------------------------------------------------------
-    def focal_loss(self):
-        """The ``FocalLoss`` these parameters describe (validates them)."""
-        return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
-                         self.hessian, self.min_hessian)
+    def focal_loss(self, classes=None):
+        """The loss these parameters describe for ``classes`` (default: the fitted ``classes_``,
+        else two): ``FocalLoss`` for two classes, ``MulticlassFocalLoss`` for more, with
+        per-class ``gamma`` / ``alpha`` put in ``classes`` order (validates them)."""
+        if classes is None:
+            classes = getattr(self, "classes_", (0, 1))
+        if len(classes) <= 2:
+            return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
+                             self.hessian, self.min_hessian)
+        from ..multiclass import MulticlassFocalLoss
+
+        if self.pos_weight is not None:
+            raise ValueError(f"pos_weight={self.pos_weight!r} weighs the positive class of a "
+                             f"binary problem, but y has {len(classes)} classes: pass alpha, one "
+                             "weight per class (a sequence in classes_ order or a dict keyed by "
+                             "class label)")
+        return MulticlassFocalLoss(
+            _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
+            _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False),
+            self.label_smoothing, self.hessian, self.min_hessian)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None,
             early_stopping_rounds=None):
-        """Fit on binary targets of any label type (two classes; ``classes_[1]`` is positive).
+        """Fit on targets of any label type: two classes train the binary focal loss
+        (``classes_[1]`` is positive), three or more the multiclass one.
 
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
-        loss = self.focal_loss()
+        self.focal_loss()  # the parameters, checked before the data
         check.choice("init_score", self.init_score, _INIT)
         check.choice("proba", self.proba, _PROBA)
         rounds = early_stopping_rounds if early_stopping_rounds is not None \
@@ -135,7 +164,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                           _check_sample_weight(we, Xe, dtype=np.float64)))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
-        self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else 0.0
+        loss = self.focal_loss(self.classes_)
+        k = len(self.classes_)
+        self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else \
+            (0.0 if k == 2 else np.zeros(k))
         self._fit_booster(X, y01, w, evals, rounds, loss)
         return self
 
@@ -172,38 +204,43 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             y = y[:, 0]
         check_classification_targets(y)
         if fitting:
-            classes, y01 = np.unique(y, return_inverse=True)
-            if classes.size > 2:
-                raise ValueError(f"Only binary classification is supported. y has "
-                                 f"{classes.size} classes: the focal loss here is binary")
+            classes, codes = np.unique(y, return_inverse=True)
             if classes.size < 2:
                 raise ValueError("y has one class only: a classifier needs two classes")
             self.classes_ = classes
-            return y01.astype(np.float64)
+            self.n_classes_ = int(classes.size)
+            return codes.astype(np.float64)  # 0/1 for two classes, 0..K-1 for more
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
             raise ValueError(f"eval_set labels {unknown[:5]} are not among classes_ "
                              f"{self.classes_}")
-        return (y == self.classes_[1]).astype(np.float64)
+        return np.searchsorted(self.classes_, y).astype(np.float64)
 
     # -- predict ------------------------------------------------------------------------------
     def decision_function(self, X):
-        """Raw scores (margins), the start score included."""
+        """Raw scores (margins), the start score included: (n,) for two classes, (n, K) for
+        more (column k is ``classes_[k]``'s)."""
         check_is_fitted(self, "init_score_")
         return self._raw_score(self._check_X(X))
 
     def predict_proba(self, X):
-        """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
-        or the sigmoid of the raw score (``proba="sigmoid"``)."""
+        """(n, K) probabilities of ``classes_``: the focal posterior (``proba="posterior"``) or
+        the boosters' link of the raw score (``proba="sigmoid"`` / ``"softmax"``)."""
         z = self.decision_function(X)
-        # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
-        link = FocalLoss(gamma=0.0) if self.proba == "sigmoid" else self.focal_loss()
-        return link.predict_proba(z)
+        loss = self.focal_loss()
+        if self.proba != "posterior":
+            # at gamma = 0 without class weights the focal posterior is exactly the link
+            loss = FocalLoss(gamma=0.0) if len(self.classes_) == 2 else loss.replace(
+                gamma=0.0, alpha=None, label_smoothing=0.0)
+        return loss.predict_proba(z)
 
     def predict(self, X):
-        """The class with the higher probability."""
+        """The class with the highest probability."""
         check_is_fitted(self, "init_score_")
-        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+        proba = self.predict_proba(X)
+        if len(self.classes_) == 2:  # ties go to classes_[0], as before multiclass
+            return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+        return self.classes_[np.argmax(proba, axis=1)]
 
     @property
     def booster_(self):
@@ -215,7 +252,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = bool(self._sparse)
-        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_class = True
         return tags
 
     _sparse = False
