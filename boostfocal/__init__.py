@@ -1,16 +1,17 @@
-"""boostfocal: the binary focal loss as an exact, fast training objective for gradient boosting.
+"""boostfocal: the focal loss as an exact, fast training objective for gradient boosting.
 
-``FocalLoss`` holds the math; ``boostfocal.xgboost``, ``boostfocal.lightgbm`` and
-``boostfocal.catboost`` adapt it to each booster; ``FocalXGBClassifier``, ``FocalLGBMClassifier``
+``FocalLoss`` (binary) and ``MulticlassFocalLoss`` (softmax, K classes) hold the math;
+``boostfocal.xgboost``, ``boostfocal.lightgbm`` and ``boostfocal.catboost`` adapt it to each booster; ``FocalXGBClassifier``, ``FocalLGBMClassifier``
 and ``FocalCatBoostClassifier`` are scikit-learn classifiers. Importing boostfocal imports no
 booster: each is imported when first used.
 """
 from .check import GradientCheck, check_gradients
 from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 __version__ = "0.1.0"
 _ESTIMATORS = ("FocalXGBClassifier", "FocalLGBMClassifier", "FocalCatBoostClassifier")
-__all__ = ["FocalLoss", "check_gradients", "GradientCheck", *_ESTIMATORS, "__version__"]
+__all__ = ["FocalLoss", "MulticlassFocalLoss", "check_gradients", "GradientCheck", *_ESTIMATORS, "__version__"]
 
 
 def __getattr__(name):

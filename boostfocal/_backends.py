@@ -16,19 +16,24 @@ import types
 
 import numpy as np
 
-from . import _math
+from . import _math, _multiclass_math
 
 _FUNCS = ("smooth", "unsmooth", "core", "loss", "branch_gradients", "eta", "posterior", "gradient_hessian")
 
 
-def bind(primitives, wrap=lambda f: f):
-    """A namespace holding every ``_math`` function rebound to ``primitives``."""
-    ns = dict(vars(_math))
+_MULTICLASS_FUNCS = ("label", "softmax", "class_terms", "loss", "terms", "_column",
+                     "gradient_hessian", "gradient_full_hessian", "posterior")
+
+
+def bind(primitives, wrap=lambda f: f, module=_math, names=_FUNCS):
+    """A namespace holding every function ``names`` of ``module`` (``_math`` or
+    ``_multiclass_math``) rebound to ``primitives``."""
+    ns = dict(vars(module))
     ns.update(primitives)
-    for name in _FUNCS:
-        f = getattr(_math, name)
+    for name in names:
+        f = getattr(module, name)
         ns[name] = wrap(types.FunctionType(f.__code__, ns, name, f.__defaults__, f.__closure__))
-    return types.SimpleNamespace(**{name: ns[name] for name in _FUNCS})
+    return types.SimpleNamespace(**{name: ns[name] for name in names})
 
 
 def _eager_primitives(xp):
@@ -41,6 +46,22 @@ def _eager_primitives(xp):
 
 
 NUMPY = bind(_eager_primitives(np))
+
+
+def _multiclass_primitives(xp):
+    """For ``_multiclass_math`` on (n,) columns: z.T, Y.T, grad.T ... are passed as rows."""
+    def power(x, g):
+        return x**g if g in (0.0, 1.0, 2.0, 3.0) else xp.power(x, g)
+
+    def onehot(y, c):  # y: (n,) class indices, or (K, n) label rows (Y.T)
+        return y[c] if y.ndim == 2 else (y == c).astype(xp.float64)
+
+    return dict(exp=xp.exp, log1p=xp.log1p, maximum=xp.maximum, where=xp.where, power=power,
+                f64=lambda x: x, skip=lambda t: False, onehot=onehot)
+
+
+MULTICLASS_NUMPY = bind(_multiclass_primitives(np), module=_multiclass_math,
+                        names=_MULTICLASS_FUNCS)
 _CUPY = None
 
 

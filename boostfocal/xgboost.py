@@ -3,8 +3,11 @@
 One ``FocalObjective`` serves ``xgb.train(obj=...)`` (called as ``(margins, dtrain)``),
 ``xgb.XGBClassifier(objective=...)`` (called as ``(y_true, margins[, sample_weight=...])``) and
 ``xgboost.dask.train(obj=...)`` (called per worker on its shard); ``FocalMetric`` likewise for
-``custom_metric=`` and ``XGBClassifier(eval_metric=...)``. Every number comes from
-``FocalLoss``; this module only moves labels, weights and margins between XGBoost and it.
+``custom_metric=`` and ``XGBClassifier(eval_metric=...)``. ``MulticlassFocalObjective`` and
+``MulticlassFocalMetric`` do the same for ``MulticlassFocalLoss`` with ``num_class`` = K: the
+classes share one body (``_Objective``, ``_Metric``) and differ only in their family
+(``_BINARY``, ``_MULTICLASS``: margin shape, objective name, start). Every number comes from the
+loss; this module only moves labels, weights and margins between XGBoost and it.
 
 XGBoost facts this module handles (3.x):
 
@@ -16,6 +19,15 @@ XGBoost facts this module handles (3.x):
   ``logloss``, is computed on raw margins, which is meaningless. ``train`` / ``train_params``
   set ``objective="binary:logistic"`` (as ``XGBClassifier`` does) and ``base_score`` at the focal
   optimum, so the booster starts there and saved models keep it.
+* Multiclass: margins arrive as (n, K) float32 (C order); (n, K) gradients are taken back.
+  ``num_class`` alone selects the ``multi:softmax`` placeholder, whose ``predict`` returns labels,
+  so ``train`` sets ``multi:softprob`` (``predict`` gives softmax(margins)). Under
+  ``multi:softprob`` XGBoost 3.2 takes a vector ``base_score`` of K margins (no link applied,
+  saved in the model): ``train`` sets it to ``MulticlassFocalLoss.init_score``.
+* ``multi:softprob``'s own hessian is max(2 p (1 - p) w, 1e-16), twice the softmax diagonal. The
+  multiclass objective scales its hessian by ``hessian_scale`` (default 2.0, XGBoost's), so at
+  gamma = 0 it reproduces ``multi:softprob`` and XGBoost's ``eta``, ``lambda`` and
+  ``min_child_weight`` mean what they mean there.
 """
 from __future__ import annotations
 
@@ -28,14 +40,16 @@ import xgboost as xgb
 from xgboost import collective
 
 from . import _validation as check
-from ._adapter import FocalParams
+from ._adapter import FocalParams, MulticlassFocalParams
+from ._family import Multiclass, class_frequencies
 from .loss import FocalLoss
 
-__all__ = ["FocalObjective", "FocalMetric", "train"]
+__all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
+           "train"]
 
-_OBJECTIVE = "binary:logistic"
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
+_SOFTPROB_HESSIAN = 2.0  # multi:softprob's hessian is 2 p (1 - p) w
 
 
 def _check_device(device):
@@ -68,45 +82,120 @@ def _cupy():
     return cupy
 
 
-def _multiclass_error(what):
-    return ValueError(
-        f"{what}: boostfocal's XGBoost objective is binary (one margin per row, labels in "
-        "[0, 1]); multi-class focal loss is not supported yet"
-    )
-
-
-def _binary_margins(raw_score, who):
-    """The (n,) margins, or a clear error when XGBoost passes one column per class."""
-    if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
-        raise _multiclass_error(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
-    return raw_score
-
-
 def _labels_weights(dmatrix):
     """Labels and weights of a DMatrix (weights None when it has none)."""
     w = dmatrix.get_weight()
     return dmatrix.get_label(), (w if w.size else None)
 
 
-def _checked_params(params):
-    """A copy of ``params`` with objective 'binary:logistic', after rejecting what a custom
-    objective would silently ignore or cannot serve."""
+def _mapping(params):
     if params is None:
-        params = {}
+        return {}
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict of XGBoost parameters, got {type(params).__name__}")
-    out = dict(params)
-    objective = out.get("objective")
-    if objective is not None and objective != _OBJECTIVE:
-        if str(objective).startswith("multi:"):
-            raise _multiclass_error(f"params['objective'] = {objective!r}")
-        raise ValueError(
-            f"params['objective'] must be unset or {_OBJECTIVE!r} (it only fixes the link and "
-            f"base_score; FocalObjective supplies the gradients); got {objective!r}"
-        )
-    num_class = out.get("num_class")
-    if num_class is not None and int(num_class) > 1:
-        raise _multiclass_error(f"params['num_class'] = {num_class!r}")
+    return dict(params)
+
+
+class _Binary:
+    """One margin per row, labels in [0, 1], objective binary:logistic, a probability start."""
+
+    objective = "binary:logistic"
+
+    @staticmethod
+    def wrong(what):
+        return ValueError(
+            f"{what}: FocalObjective / FocalMetric are binary (one margin per row, labels in "
+            "[0, 1]); for multi-class focal loss use MulticlassFocalObjective / "
+            "MulticlassFocalMetric (num_class = K)")
+
+    def margins(self, raw_score, who):
+        """The (n,) margins, or a clear error when XGBoost passes one column per class."""
+        if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
+            raise self.wrong(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
+        return raw_score
+
+    def empty(self, z):
+        return np.zeros(0), np.zeros(0)
+
+    def check_params(self, out):
+        objective = out.get("objective")
+        if objective is not None and objective != self.objective:
+            if str(objective).startswith("multi:"):
+                raise self.wrong(f"params['objective'] = {objective!r}")
+            raise ValueError(
+                f"params['objective'] must be unset or {self.objective!r} (it only fixes the "
+                f"link and base_score; FocalObjective supplies the gradients); got {objective!r}")
+        num_class = out.get("num_class")
+        if num_class is not None and int(num_class) > 1:
+            raise self.wrong(f"params['num_class'] = {num_class!r}")
+        return None
+
+    @staticmethod
+    def start(loss, y, w, num_class):
+        if hasattr(y, "__dask_graph__"):
+            y, w = np.array([_dask_mean_label(y, w)]), None
+        return loss.init_score(y, w)
+
+    @staticmethod
+    def base_score(start):
+        return base_score_for(start)
+
+
+class _Multiclass:
+    """(n, K) margins, class-index labels, objective multi:softprob, a vector of K margins."""
+
+    objective = "multi:softprob"
+
+    @staticmethod
+    def wrong(what):
+        return ValueError(
+            f"{what}: MulticlassFocalObjective / MulticlassFocalMetric need num_class = K >= 2 "
+            "(one margin per class, labels 0..K-1); for binary focal loss use FocalObjective / "
+            "FocalMetric")
+
+    def margins(self, raw_score, who):
+        if getattr(raw_score, "ndim", 0) != 2 or raw_score.shape[1] < 2:
+            raise self.wrong(f"{who} got margins of shape {getattr(raw_score, 'shape', None)} "
+                             "(is num_class set?)")
+        return raw_score
+
+    def empty(self, z):
+        return np.zeros(z.shape), np.zeros(z.shape)
+
+    def check_params(self, out):
+        objective = out.get("objective")
+        if objective is not None and objective != self.objective:
+            raise ValueError(
+                f"params['objective'] must be unset or {self.objective!r} (it only fixes the "
+                "softmax link and base_score; MulticlassFocalObjective supplies the gradients); "
+                f"got {objective!r}" + ("" if str(objective).startswith("multi:") else
+                                        ". For binary focal loss use FocalObjective"))
+        num_class = out.get("num_class")
+        if num_class is None or isinstance(num_class, bool) or int(num_class) != num_class \
+                or int(num_class) < 2:
+            raise self.wrong(f"params['num_class'] = {num_class!r}")
+        return int(num_class)
+
+    @staticmethod
+    def start(loss, y, w, num_class):
+        return Multiclass.start(loss, y, w, num_class)
+
+    @staticmethod
+    def base_score(start):
+        """The start margins as XGBoost's vector ``base_score`` (margins under multi:softprob),
+        shifted to mean 0 (softmax ignores a common shift) and capped at +-15."""
+        start = np.asarray(start, dtype=np.float64)
+        return [float(v) for v in np.clip(start - start.mean(), -_MAX_START, _MAX_START)]
+
+
+_BINARY, _MULTICLASS = _Binary(), _Multiclass()
+
+
+def _checked_params(params, family=_BINARY):
+    """A copy of ``params`` with the family's objective, after rejecting what a custom
+    objective would silently ignore or cannot serve."""
+    out = _mapping(params)
+    family.check_params(out)
     spw = out.get("scale_pos_weight")
     if spw is not None and float(spw) != 1.0:
         raise ValueError(
@@ -114,11 +203,77 @@ def _checked_params(params):
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
             "(the same weighting for 0/1 labels), and leave scale_pos_weight unset or 1"
         )
-    out["objective"] = _OBJECTIVE
+    out["objective"] = family.objective
     return out
 
 
-class FocalObjective(FocalParams):
+class _Objective:
+    """The body every XGBoost objective shares: calling conventions, start, parameters.
+
+    Subclasses combine it with a parameter holder (``FocalParams`` or ``MulticlassFocalParams``)
+    and name their family in ``_family``.
+    """
+
+    __slots__ = ()
+    _family = _BINARY
+
+    def __call__(self, arg1, arg2, sample_weight=None):
+        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
+        if isinstance(arg2, xgb.DMatrix):
+            z = self._family.margins(arg1, type(self).__name__)
+            if z.shape[0] and z.flat[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
+                _warn_if_placeholder_start(z, type(self).__name__)
+            return self._native_round(z, arg2)
+        return self.gradient_hessian(arg1, arg2, sample_weight)
+
+    def _native_round(self, z, dtrain):
+        y, w = _labels_weights(dtrain)
+        return self.gradient_hessian(y, z, w)
+
+    def train_params(self, params, dtrain, sample_weight=None):
+        """``params`` ready for ``xgb.train`` / ``xgboost.dask.train`` with this objective.
+
+        Returns a copy with the family's objective (``binary:logistic`` / ``multi:softprob``:
+        XGBoost then uses only its link: ``predict`` gives sigmoid / softmax of the margins,
+        built-in metrics are right) and ``base_score = self.base_score(dtrain, sample_weight)``,
+        so training starts at the focal optimum; a ``base_score`` already in ``params`` is kept.
+        ``dtrain`` is the training DMatrix, or the labels (numpy, or the dask collection behind
+        a ``DaskDMatrix``, with ``sample_weight`` alike); None leaves ``base_score`` alone
+        (continued training). ``scale_pos_weight`` (ignored by XGBoost with a custom objective),
+        the other family's setup and any other objective raise a ValueError.
+        """
+        out = _checked_params(params, self._family)
+        if dtrain is not None and out.get("base_score") is None:
+            out["base_score"] = self.base_score(dtrain, sample_weight,
+                                                num_class=out.get("num_class"))
+        return out
+
+    def base_score(self, y, sample_weight=None, *, num_class=None):
+        """XGBoost's ``base_score`` that starts training at the loss's ``init_score``.
+
+        Binary: sigmoid(init_score), a probability, because ``objective='binary:logistic'``
+        maps base_score to the margin logit(base_score); capped at +-15, which only binds for a
+        one-class target or alpha in {0, 1}. Multiclass: the list of K start margins
+        (``multi:softprob`` applies no link to a vector base_score), shifted to mean 0; K is
+        ``num_class`` (default: the largest label + 1). ``y`` is an array of labels
+        (``sample_weight`` optional), a DMatrix (its own labels and weights) or a dask array /
+        series (reduced on the cluster).
+        """
+        return self._family.base_score(self._init_score(y, sample_weight, num_class))
+
+    def _init_score(self, y, w, num_class=None):
+        if isinstance(y, xgb.DMatrix):
+            if w is not None:
+                raise ValueError("sample_weight must be None when y is a DMatrix (its weights "
+                                 "are used)")
+            y, w = _labels_weights(y)
+        elif type(y).__name__ == "DaskDMatrix":
+            raise TypeError("a DaskDMatrix does not give its labels back: pass the dask "
+                            "collection of labels (and sample_weight) it was built from")
+        return self._family.start(self.loss, y, w, num_class)
+
+
+class FocalObjective(_Objective, FocalParams):
     """The binary focal loss as an XGBoost custom objective (``FocalLoss``'s parameters).
 
     Pass it as ``obj=`` to ``xgb.train`` / ``xgboost.dask.train`` or as ``objective=`` to
@@ -130,7 +285,8 @@ class FocalObjective(FocalParams):
     dtrain), dtrain, obj=obj)``) so the booster starts at ``FocalLoss.init_score`` rather than
     XGBoost's placeholder; with ``XGBClassifier`` pass ``base_score=obj.base_score(y, w)``.
 
-    Multi-class input (``num_class > 1`` or labels outside [0, 1]) raises a ValueError.
+    Multi-class input (``num_class > 1`` or labels outside [0, 1]) raises a ValueError that
+    points at ``MulticlassFocalObjective``.
     """
 
     __slots__ = ("device", "_resident")
@@ -142,17 +298,10 @@ class FocalObjective(FocalParams):
         object.__setattr__(self, "device", _check_device(device))
         object.__setattr__(self, "_resident", None)  # (DMatrix weakref, labels, weights) on GPU
 
-    def __call__(self, arg1, arg2, sample_weight=None):
-        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
-        if isinstance(arg2, xgb.DMatrix):
-            z = _binary_margins(arg1, "FocalObjective")
-            if z.shape[0] and z[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
-                _warn_if_placeholder_start(z)
-            if _gpu_ordinal(self.device) is not None and z.shape[0]:
-                return self._gpu_round(z, arg2)
-            y, w = _labels_weights(arg2)
-            return self.gradient_hessian(y, z, w)
-        return self.gradient_hessian(arg1, arg2, sample_weight)
+    def _native_round(self, z, dtrain):
+        if _gpu_ordinal(self.device) is not None and z.shape[0]:
+            return self._gpu_round(z, dtrain)
+        return super()._native_round(z, dtrain)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None):
         """Margins -> (grad, hess), weighted: the one step of every round.
@@ -160,7 +309,7 @@ class FocalObjective(FocalParams):
         With ``device="cuda"`` the arrays are moved to the GPU and the result is a pair of CuPy
         arrays, which XGBoost takes without a copy back to the host.
         """
-        z = _binary_margins(raw_score, "FocalObjective")
+        z = _BINARY.margins(raw_score, "FocalObjective")
         if z.shape[0] == 0:  # an empty xgboost.dask shard
             return np.zeros(0), np.zeros(0)
         ordinal = _gpu_ordinal(self.device)
@@ -186,48 +335,41 @@ class FocalObjective(FocalParams):
             return self.loss.gradient_hessian(cached[1], cp.asarray(z), cached[2],
                                               check_input=False)
 
-    def train_params(self, params, dtrain, sample_weight=None):
-        """``params`` ready for ``xgb.train`` / ``xgboost.dask.train`` with this objective.
 
-        Returns a copy with ``objective='binary:logistic'`` (XGBoost then uses only its sigmoid
-        link: ``predict`` gives sigmoid(margin), built-in metrics are right) and ``base_score =
-        self.base_score(dtrain, sample_weight)``, so training starts at the focal optimum; a
-        ``base_score`` already in ``params`` is kept. ``dtrain`` is the training DMatrix, or the
-        labels (numpy, or the dask collection behind a ``DaskDMatrix``, with ``sample_weight``
-        alike); None leaves ``base_score`` alone (continued training). ``scale_pos_weight``
-        (ignored by XGBoost with a custom objective), a multi-class setup and any other objective
-        raise a ValueError.
-        """
-        out = _checked_params(params)
-        if dtrain is not None and out.get("base_score") is None:
-            out["base_score"] = self.base_score(dtrain, sample_weight)
-        return out
+class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
+    """The multiclass focal loss as an XGBoost custom objective (``MulticlassFocalLoss``'s
+    parameters, plus ``hessian_scale``); the binary ``FocalObjective``'s calling conventions.
 
-    def base_score(self, y, sample_weight=None):
-        """XGBoost's ``base_score`` that starts training at ``FocalLoss.init_score``.
+    XGBoost passes (n, K) margins (``num_class`` = K); labels are class indices 0..K-1 stored as
+    floats. The result is the weighted (n, K) gradient and the hessian times ``hessian_scale``
+    (default 2.0: ``multi:softprob``'s convention, so gamma = 0 without alpha reproduces
+    XGBoost's softmax objective; 1.0 is the loss's own hessian).
 
-        It is sigmoid(init_score), a probability, because ``objective='binary:logistic'`` (set by
-        ``XGBClassifier`` and ``train_params``) maps base_score to the margin logit(base_score).
-        ``y`` is an array of labels (``sample_weight`` optional), a DMatrix (its own labels and
-        weights) or a dask array / series (reduced on the cluster). The margin is capped at
-        +-15, which only binds for a one-class target or alpha in {0, 1}.
-        """
-        return base_score_for(self._init_score(y, sample_weight))
+    Start: ``boostfocal.xgboost.train`` sets ``multi:softprob`` and the vector ``base_score``
+    of ``MulticlassFocalLoss.init_score``; with ``XGBClassifier`` pass
+    ``base_score=obj.base_score(y, w)``. ``predict`` then gives softmax(margins), not the focal
+    posterior: use ``obj.loss.predict_proba(margins)``.
+    """
 
-    def _init_score(self, y, w):
-        if isinstance(y, xgb.DMatrix):
-            if w is not None:
-                raise ValueError("sample_weight must be None when y is a DMatrix (its weights "
-                                 "are used)")
-            y, w = _labels_weights(y)
-        elif type(y).__name__ == "DaskDMatrix":
-            raise TypeError("a DaskDMatrix does not give its labels back: pass the dask "
-                            "collection of labels (and sample_weight) it was built from")
-        elif hasattr(y, "__dask_graph__"):
-            y = np.array([_dask_mean_label(y, w)])
-            w = None
-        return self.loss.init_score(y, w)
+    __slots__ = ("hessian_scale",)
+    _extra = {"hessian_scale": _SOFTPROB_HESSIAN}
+    _family = _MULTICLASS
 
+    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
+                 min_hessian=1e-12, hessian_scale=_SOFTPROB_HESSIAN):
+        super().__init__(gamma, alpha, label_smoothing, hessian, min_hessian)
+        object.__setattr__(self, "hessian_scale",
+                           check.real("hessian_scale", hessian_scale, low=0.0, low_open=True))
+
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None):
+        """(n, K) margins -> (grad, hess), weighted, the hessian times ``hessian_scale``."""
+        z = _MULTICLASS.margins(raw_score, type(self).__name__)
+        if z.shape[0] == 0:  # an empty xgboost.dask shard
+            return _MULTICLASS.empty(z)
+        grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight)
+        if self.hessian_scale != 1.0:
+            hess *= self.hessian_scale
+        return grad, hess
 
 def base_score_for(margin):
     """XGBoost's ``base_score`` under ``binary:logistic`` (a probability) that starts training at
@@ -255,29 +397,22 @@ def _dask_mean_label(y, w):
     return float(total) / float(count)
 
 
-def _warn_if_placeholder_start(z):
+def _warn_if_placeholder_start(z, who="FocalObjective"):
     import warnings
 
     if np.all(z == _PLACEHOLDER_MARGIN):
         warnings.warn(
-            "FocalObjective: training starts at XGBoost's placeholder margin 0.5, not at the focal "
+            f"{who}: training starts at XGBoost's placeholder margin 0.5, not at the focal "
             "optimum. Use boostfocal.xgboost.train(...) or xgb.train(obj.train_params(params, "
-            "dtrain), ...) to start at FocalLoss.init_score.", UserWarning, stacklevel=4)
+            "dtrain), ...) to start at the loss's init_score.", UserWarning, stacklevel=4)
 
 
-class FocalMetric(FocalParams):
-    """Weighted mean focal loss of the raw margins, named ``"focal"`` (lower is better).
-
-    Pass it as ``custom_metric=`` to ``xgb.train`` / ``xgboost.dask.train`` or as
-    ``eval_metric=`` to ``XGBClassifier``; early stopping minimises it. It needs raw margins,
-    which XGBoost passes to custom metrics whenever a custom objective trains (with a built-in
-    objective it would receive probabilities). Under ``xgboost.dask`` the sums are all-reduced
-    across workers, so every worker sees the global value and early stopping stays in step.
-    XGBoost logs custom metrics with 6 decimals.
-    """
+class _Metric:
+    """The body every XGBoost metric shares: both calling conventions, the all-reduced mean."""
 
     __slots__ = ()
     __name__ = "focal"  # XGBClassifier names a callable eval_metric by its __name__
+    _family = _BINARY
 
     def __call__(self, arg1, arg2, sample_weight=None):
         """``(margins, dmatrix) -> ("focal", value)`` or ``(y_true, margins[, sample_weight])
@@ -288,8 +423,8 @@ class FocalMetric(FocalParams):
         return self.mean_loss(arg1, arg2, sample_weight)
 
     def mean_loss(self, y, raw_score, sample_weight=None):
-        """``FocalLoss.mean_loss``, all-reduced over the workers in distributed training."""
-        z = _binary_margins(raw_score, "FocalMetric")
+        """The loss's ``mean_loss``, all-reduced over the workers in distributed training."""
+        z = self._family.margins(raw_score, type(self).__name__)
         if not collective.is_distributed():
             return self.loss.mean_loss(y, z, sample_weight)
         sums = np.zeros(2)  # [sum w L, sum w] of this worker's shard (zeros if it is empty)
@@ -302,20 +437,50 @@ class FocalMetric(FocalParams):
         return float(total_loss / total_weight)
 
 
+class FocalMetric(_Metric, FocalParams):
+    """Weighted mean focal loss of the raw margins, named ``"focal"`` (lower is better).
+
+    Pass it as ``custom_metric=`` to ``xgb.train`` / ``xgboost.dask.train`` or as
+    ``eval_metric=`` to ``XGBClassifier``; early stopping minimises it. It needs raw margins,
+    which XGBoost passes to custom metrics whenever a custom objective trains (with a built-in
+    objective it would receive probabilities). Under ``xgboost.dask`` the sums are all-reduced
+    across workers, so every worker sees the global value and early stopping stays in step.
+    XGBoost logs custom metrics with 6 decimals.
+    """
+
+    __slots__ = ()
+
+
+class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
+    """Weighted mean multiclass focal loss of the (n, K) raw margins, named ``"focal"``; as
+    ``FocalMetric`` otherwise (``MulticlassFocalLoss``'s parameters)."""
+
+    __slots__ = ()
+    _family = _MULTICLASS
+
+
 def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
-    """``xgb.train`` with a ``FocalObjective``, started at the focal optimum.
+    """``xgb.train`` with a ``FocalObjective`` or ``MulticlassFocalObjective``, started at the
+    focal optimum.
 
     Same arguments as ``xgboost.train``; ``params`` go through ``obj.train_params(params,
-    dtrain)``: objective 'binary:logistic', ``base_score`` = ``obj.base_score(dtrain)`` (unless
-    given, or when continuing from ``xgb_model``), and ``scale_pos_weight`` / multi-class setups
-    rejected. The returned booster's ``predict(..., output_margin=True)`` are focal margins;
-    ``obj.loss.predict_proba(margins)`` turns them into calibrated probabilities.
+    dtrain)``: objective ``binary:logistic`` (binary) or ``multi:softprob`` (multiclass, with
+    ``num_class`` >= 2 required), ``base_score`` = ``obj.base_score(dtrain)`` (unless given, or
+    when continuing from ``xgb_model``), ``scale_pos_weight`` and the other family's setup
+    rejected. Labels are checked before the first round. The returned booster's
+    ``predict(..., output_margin=True)`` are focal margins; ``obj.loss.predict_proba(margins)``
+    turns them into calibrated probabilities.
     """
-    if not isinstance(obj, FocalObjective):
-        raise TypeError(f"obj must be a FocalObjective, got {type(obj).__name__}")
-    start = None if kwargs.get("xgb_model") is not None else dtrain
-    params = obj.train_params(params, start)
+    if not isinstance(obj, _Objective):
+        raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
+                        f"{type(obj).__name__}")
+    params = obj.train_params(params, None)
+    if kwargs.get("xgb_model") is None:
+        if params.get("base_score") is None:
+            params["base_score"] = obj.base_score(dtrain, num_class=params.get("num_class"))
+        elif obj._family is _MULTICLASS:  # still check the labels before the first round
+            class_frequencies(*_labels_weights(dtrain), num_class=params["num_class"])
     device = params.get("device")
-    if obj.device is None and _gpu_ordinal(device) is not None:
+    if getattr(obj, "device", False) is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
     return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)

@@ -1,0 +1,138 @@
+"""The two loss families the booster adapters serve, as shape translators.
+
+An adapter class body (objective, metric, train helper) is written once; what differs between
+the binary ``FocalLoss`` and the ``MulticlassFocalLoss`` is asked of its family here:
+
+* the raw scores' shape: (n,) for binary, (n, K) with K >= 2 for multiclass;
+* the labels: in [0, 1] (checked by ``FocalLoss``) or class indices 0..K-1 stored as floats;
+* the start: the focal-optimal constant, a float or a (K,) vector, and its per-row form.
+
+The start depends on the labels only through their weighted mean (binary) or the weighted class
+frequencies (multiclass), because the loss is linear in the label (the one-hot row): both are
+reduced here, from numpy arrays or, on the cluster, from dask collections.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _labels_1d(y, name="y_true"):
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric class indices, got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one class index per row), got shape {y.shape}")
+    if y.shape[0] == 0:
+        raise ValueError(f"{name} is empty: at least one row is needed")
+    return y
+
+
+def _check_class_range(lo, hi, nonintegral, num_class, name="y_true"):
+    """Raise unless every label is a class index in 0..num_class-1 (num_class None: any)."""
+    top = "K-1" if num_class is None else num_class - 1
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0 or nonintegral or (
+            num_class is not None and hi > num_class - 1):
+        raise ValueError(
+            f"{name} must hold class indices 0, 1, ..., {top} (integral floats, no NaN); got "
+            f"values in [{lo}, {hi}]" + (" with non-integral values" if nonintegral else ""))
+
+
+def _check_num_class(num_class, who="num_class"):
+    if num_class is None:
+        return None
+    if isinstance(num_class, (bool, np.bool_)) or int(num_class) != num_class or num_class < 2:
+        raise ValueError(f"{who} must be an integer >= 2 for the multiclass focal loss; got "
+                         f"{num_class!r}")
+    return int(num_class)
+
+
+def class_frequencies(y, sample_weight=None, num_class=None):
+    """Weighted class frequencies (K,) of class-index labels, after checking them.
+
+    K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
+    0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
+    """
+    num_class = _check_num_class(num_class)
+    y = _labels_1d(y)
+    lo, hi = float(y.min()), float(y.max())
+    nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
+    _check_class_range(lo, hi, nonintegral, num_class)
+    k = num_class if num_class is not None else max(int(hi) + 1, 2)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
+        if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
+            raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+    else:
+        w = None
+    counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
+    return _normalised(counts)
+
+
+def _normalised(counts):
+    total = float(np.sum(counts))
+    if not total > 0.0:
+        raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+    return np.asarray(counts, dtype=np.float64) / total
+
+
+def dask_class_frequencies(y, sample_weight=None, num_class=None):
+    """``class_frequencies`` of dask collections (array or series), reduced on the cluster."""
+    import dask
+
+    num_class = _check_num_class(num_class)
+    if num_class is None:
+        num_class = max(int(dask.compute(y.max())[0]) + 1, 2)
+    w = 1.0 if sample_weight is None else sample_weight
+    sums = [((y == k) * w).sum() for k in range(num_class)]
+    wmin = 0.0 if sample_weight is None else sample_weight.min()
+    lo, hi, frac, wmin, *counts = dask.compute(y.min(), y.max(), (y != y // 1).sum(), wmin,
+                                               *sums)
+    _check_class_range(float(lo), float(hi), bool(frac), num_class)
+    if not float(wmin) >= 0.0:
+        raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+    return _normalised(np.array(counts, dtype=np.float64))
+
+
+class Binary:
+    """One raw score per row; labels in [0, 1]; a float start."""
+
+    name = "binary"
+    other = "FocalObjective / FocalMetric"  # what the multiclass family's errors point at
+
+    @staticmethod
+    def num_outputs(num_class):
+        return 1
+
+    @staticmethod
+    def start_rows(start, n):
+        return np.full(n, float(start))
+
+
+class Multiclass:
+    """(n, K) raw scores, K >= 2; labels are class indices 0..K-1; a (K,) start."""
+
+    name = "multiclass"
+    other = "MulticlassFocalObjective / MulticlassFocalMetric"  # what binary errors point at
+
+    @staticmethod
+    def num_outputs(num_class):
+        return num_class
+
+    @staticmethod
+    def start_rows(start, n):
+        return np.tile(np.asarray(start, dtype=np.float64), (n, 1))
+
+    @staticmethod
+    def start(loss, y, w, num_class=None):
+        """The focal-optimal constant vector: ``loss.init_score`` of the class frequencies."""
+        if hasattr(y, "__dask_graph__"):
+            freq = dask_class_frequencies(y, w, num_class)
+        else:
+            freq = class_frequencies(y, w, num_class)
+        return np.asarray(loss.init_score(freq[None, :]), dtype=np.float64)

@@ -1,0 +1,378 @@
+"""``MulticlassFocalLoss``: the K-class focal loss on softmax scores, the object the multiclass
+booster adapters call (they only translate shapes)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _multiclass_math as _mm
+from . import _validation as check
+from ._backends import MULTICLASS_NUMPY as _NP
+from ._backends import numba_kernels
+
+_MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
+_PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
+SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
+
+
+def _per_class(name, value, *, allow_none, allow_scalar):
+    """A float (scalar allowed), None, or a tuple of >= 2 finite non-negative floats."""
+    if value is None:
+        if allow_none:
+            return None
+        raise TypeError(f"{name} must not be None")
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if not allow_scalar:
+            raise TypeError(f"{name} must be None or a sequence of K non-negative class weights "
+                            f"(one per class, as in Keras), got the scalar {value!r}")
+        return check.real(name, value, low=0.0)
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
+                        f"{type(value).__name__}")
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.shape[0] < 2:
+        raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
+                         f"shape {arr.shape}")
+    return tuple(check.real(f"{name}[{i}]", v.item() if hasattr(v, "item") else v, low=0.0)
+                 for i, v in enumerate(arr))
+
+
+class MulticlassFocalLoss:
+    r"""K-class focal loss on raw scores z (n, K), p = softmax(z), with analytic derivatives.
+
+    With labels as class indices y (n,) or probability rows Y (n, K) (soft labels: the loss is
+    linear in them), smoothed to ytilde = y (1 - eps) + eps / K, and sample weights w (n,)::
+
+        L = w sum_c ytilde_c alpha_c (1 - p_c)^gamma_c (-log p_c)
+
+    Parameters
+    ----------
+    gamma : float >= 0 or sequence of K floats >= 0, default 2.0
+        Focusing parameter, one for all classes or one per class (``focal-loss``'s
+        ``sparse_categorical_focal_loss``: the true class's gamma applies). 0 is cross-entropy.
+    alpha : None or sequence of K floats >= 0
+        Class weights (Keras' per-class ``alpha``). None weighs every class 1.
+    label_smoothing : float in [0, 1)
+        ytilde = y (1 - eps) + eps / K (Keras). ``posterior`` undoes it.
+    hessian : {"expected", "exact", "clipped"}, default "expected"
+        As for the binary ``FocalLoss``. "exact": the true second derivative (the diagonal for
+        ``gradient_hessian``), indefinite once the true class's p falls below ~0.13. "expected":
+        the hessian averaged over labels drawn from the posterior ``eta(z)``; positive
+        semi-definite. "clipped": the exact diagonal floored at ``min_hessian`` (its full matrix
+        keeps only the positive curvature terms). At gamma = 0 without alpha every mode is
+        p_j (1 - p_j) (the softmax cross-entropy's diagonal).
+    min_hessian : float >= 0, default 1e-12
+        Floor of the hessian diagonal (before the sample weight) in the two safe modes.
+
+    The number of classes K is that of ``alpha`` / a per-class ``gamma`` when given, else the
+    scores' second dimension. Results are float64; every output is finite for every finite z.
+    The formulas are in ``boostfocal._multiclass_math``.
+    """
+
+    __slots__ = _PARAMS + ("_mode", "_k")
+
+    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
+                 min_hessian=1e-12):
+        gamma = _per_class("gamma", gamma, allow_none=False, allow_scalar=True)
+        alpha = _per_class("alpha", alpha, allow_none=True, allow_scalar=False)
+        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
+                                     high_open=True)
+        hessian = check.choice("hessian", hessian, tuple(_MODES))
+        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
+        sizes = {name: len(v) for name, v in (("gamma", gamma), ("alpha", alpha))
+                 if isinstance(v, tuple)}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"alpha and gamma give different numbers of classes: {sizes}")
+        k = next(iter(sizes.values()), None)
+        for name, value in zip(_PARAMS + ("_mode", "_k"),
+                               (gamma, alpha, label_smoothing, hessian, min_hessian,
+                                _MODES[hessian], k)):
+            object.__setattr__(self, name, value)
+
+    # -- value-object behaviour (as FocalLoss) ----------------------------------------------
+    def __setattr__(self, name, value):
+        raise AttributeError(f"MulticlassFocalLoss is immutable; use replace({name}=...)")
+
+    def get_params(self):
+        """The constructor arguments, as a dict (sequences as tuples)."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def replace(self, **changes):
+        """A copy with some parameters changed."""
+        return type(self)(**{**self.get_params(), **changes})
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, name) for name in _PARAMS)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.get_params() == self.get_params()
+
+    def __hash__(self):
+        return hash(tuple(self.get_params().items()))
+
+    def __repr__(self):
+        defaults = MulticlassFocalLoss.__init__.__defaults__
+        shown = [f"{k}={v!r}" for (k, v), d in zip(self.get_params().items(), defaults)
+                 if v != d or k == "gamma"]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    @property
+    def n_classes(self):
+        """K fixed by ``alpha`` or a per-class ``gamma``; None if any K is accepted."""
+        return self._k
+
+    # -- per-class parameter vectors --------------------------------------------------------
+    def _vectors(self, k):
+        """(alpha (K,), gamma (K,), G): G the common gamma or ANY_GAMMA."""
+        alpha = np.ones(k) if self.alpha is None else np.array(self.alpha)
+        if isinstance(self.gamma, tuple):
+            gamma = np.array(self.gamma)
+            g = gamma[0] if np.all(gamma == gamma[0]) else _mm.ANY_GAMMA
+        else:
+            gamma, g = np.full(k, self.gamma), self.gamma
+        return alpha, gamma, float(g)
+
+    # -- inputs --------------------------------------------------------------------------------
+    def _scores(self, raw_score):
+        """z as a 2-D float32/float64 numpy array (any order), K checked."""
+        if type(raw_score) is not np.ndarray or raw_score.dtype.char not in "fd":
+            arr = np.asarray(raw_score)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"raw_score must be numeric, got an array of dtype {arr.dtype}")
+            raw_score = arr.astype(np.float64)
+        if not raw_score.dtype.isnative:
+            raw_score = raw_score.astype(raw_score.dtype.newbyteorder("="))
+        if raw_score.ndim != 2:
+            raise ValueError(f"raw_score must be 2-D (n rows, K classes), got shape "
+                             f"{raw_score.shape}")
+        n, k = raw_score.shape
+        if n == 0:
+            raise ValueError("raw_score is empty: at least one row is needed")
+        if k < 2:
+            raise ValueError(f"raw_score must have K >= 2 columns (one per class), got {k}")
+        if self._k is not None and k != self._k:
+            raise ValueError(f"raw_score has {k} columns but alpha/gamma give K = {self._k} "
+                             "classes")
+        return raw_score
+
+    def _check_scores(self, z):
+        if not np.isfinite(z).all():
+            raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
+
+    def _labels(self, y_true, n, k):
+        """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
+        y = np.asarray(y_true)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y_true must be numeric class indices or label rows, got dtype "
+                            f"{y.dtype}")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim not in (1, 2) or y.shape[0] != n:
+            raise ValueError(f"y_true must be (n,) class indices or (n, K) label rows for n = "
+                             f"{n} rows, got shape {y.shape}")
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if y.ndim == 1:
+            ok = (y >= 0) & (y < k) & (y == np.floor(y))
+            if not ok.all():
+                bad = y[~ok][:5]
+                raise ValueError(f"y_true must hold class indices 0..{k - 1} (integers); got "
+                                 f"{bad}")
+            return y
+        if y.shape[1] != k:
+            raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
+        if not ((y >= 0) & (y <= 1)).all():
+            raise ValueError("y_true label rows must lie in [0, 1] with no NaN")
+        dev = np.abs(y.sum(axis=1) - 1.0)
+        if not (dev <= SOFT_LABEL_TOL).all():
+            i = int(np.argmax(dev))
+            raise ValueError(f"y_true label rows must sum to 1 (within {SOFT_LABEL_TOL:g}); row "
+                             f"{i} sums to {y[i].sum()!r}")
+        return y
+
+    @staticmethod
+    def _weights(sample_weight, n):
+        if sample_weight is None:
+            return None
+        w = np.asarray(sample_weight)
+        if w.dtype.kind not in "biuf":
+            raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]
+        if w.ndim != 1 or w.shape[0] != n:
+            raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
+        w = np.ascontiguousarray(w, dtype=np.float64)
+        if not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
+            raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+        return w
+
+    def _inputs(self, y_true, raw_score, sample_weight):
+        z = self._scores(raw_score)
+        self._check_scores(z)
+        n, k = z.shape
+        return z, self._labels(y_true, n, k), self._weights(sample_weight, n)
+
+    # -- the loss ------------------------------------------------------------------------------
+    def loss(self, y_true, raw_score, sample_weight=None):
+        """Per-row loss, weighted by ``sample_weight`` (float64, shape (n,))."""
+        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        n, k = z.shape
+        alpha, gamma, g = self._vectors(k)
+        out = _NP.loss(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
+                       self.label_smoothing, np.empty((k, n)))
+        out = np.asarray(out, dtype=np.float64) * np.ones(n)
+        return out if w is None else out * w
+
+    def mean_loss(self, y_true, raw_score, sample_weight=None):
+        """Weighted mean loss sum(w L) / sum(w)."""
+        per_row = self.loss(y_true, raw_score, sample_weight)
+        if sample_weight is None:
+            return float(per_row.mean())
+        total = float(np.sum(sample_weight, dtype=np.float64))
+        if total <= 0.0:
+            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
+        return float(per_row.sum()) / total
+
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0):
+        """Gradient and hessian diagonal (by ``hessian`` mode) with respect to ``raw_score``.
+
+        Returns ``(grad, hess)``, float64 C-contiguous (n, K), multiplied by ``sample_weight`` and
+        ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
+        (C or F order); they are returned.
+        """
+        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        n, k = z.shape
+        grad, hess = self._outputs(out, n, k)
+        alpha, gamma, g = self._vectors(k)
+        ws = float(scale) if w is None else w * float(scale)
+        _NP.gradient_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
+                             self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
+                             hess.T, np.empty((k, n)))
+        return grad, hess
+
+    @staticmethod
+    def _outputs(out, n, k):
+        if out is None:
+            return np.empty((n, k)), np.empty((n, k))
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError("out must be a pair (grad, hess) of float64 (n, K) arrays")
+        for name, a in zip(("out[0]", "out[1]"), out):
+            if (type(a) is not np.ndarray or a.dtype != np.float64 or not a.dtype.isnative
+                    or a.shape != (n, k) or not a.flags.writeable
+                    or not (a.flags.c_contiguous or a.flags.f_contiguous)):
+                raise ValueError(f"{name} must be a writable, contiguous, native float64 array "
+                                 f"of shape ({n}, {k})")
+        if np.shares_memory(out[0], out[1]):
+            raise ValueError("out[0] and out[1] must not overlap")
+        return out
+
+    def gradient_full_hessian(self, y_true, raw_score, sample_weight=None):
+        """Gradient (n, K) and full hessian (n, K, K) (CatBoost's Newton step), weighted.
+
+        "exact": the true second derivative, indefinite for confidently wrong rows; "expected"
+        and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
+        ``_multiclass_math``).
+        """
+        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        n, k = z.shape
+        alpha, gamma, g = self._vectors(k)
+        grad, hess = np.empty((n, k)), np.empty((n, k, k))
+        ws = 1.0 if w is None else w
+        _NP.gradient_full_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
+                                  self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
+                                  hess.transpose(1, 2, 0), np.empty((k, n)), np.empty((k, n)),
+                                  np.empty((k, n)))
+        return grad, hess
+
+    # -- link, posterior and the optimal constant -------------------------------------------
+    def posterior(self, raw_score):
+        """Class probabilities (n, K) implied by the loss: eta_c proportional to p_c / F_c(p_c),
+        label smoothing undone (clipped at 0 and renormalised). softmax(z) at gamma = 0
+        without alpha."""
+        z = self._scores(raw_score)
+        self._check_scores(z)
+        n, k = z.shape
+        alpha, gamma, g = self._vectors(k)
+        eta = np.empty((n, k))
+        _NP.posterior(z.astype(np.float64).T, k, alpha, gamma, _mm.ANY_GAMMA, eta.T, eta.T)
+        return self._unsmooth(eta)
+
+    def _unsmooth(self, eta):
+        eps = self.label_smoothing
+        if eps:
+            k = eta.shape[1]
+            eta = np.maximum((eta - eps / k) / (1.0 - eps), 0.0)
+            eta /= eta.sum(axis=1, keepdims=True)
+        return eta
+
+    def predict_proba(self, raw_score):
+        """The same as ``posterior``."""
+        return self.posterior(raw_score)
+
+    def init_score(self, y_true, sample_weight=None):
+        """The constant score vector b (K,) minimising the weighted mean loss, centred: sum(b) = 0
+        (the loss is unchanged by adding a constant to every class).
+
+        The mean loss at a constant is the loss of one soft label, the weighted mean label row
+        ybar (classes absent from the target are given a mean of float64 eps, as scikit-learn
+        clips, so that b stays finite). Solved by Fisher scoring (the "expected" full hessian,
+        which equals the exact one at the optimum) with a backtracking line search, from
+        log(ybar).
+        """
+        if self._k is None:
+            y = np.asarray(y_true)
+            if y.ndim == 2 and y.shape[1] > 1:
+                k = y.shape[1]
+            else:
+                raise ValueError("init_score needs K: give alpha or a per-class gamma, or y_true "
+                                 "as (n, K) label rows")
+        else:
+            k = self._k
+        y = np.asarray(y_true)
+        n = y.shape[0] if y.ndim else 0
+        if n == 0:
+            raise ValueError("y_true is empty: at least one row is needed")
+        y = self._labels(y_true, n, k)
+        w = self._weights(sample_weight, n)
+        rows = y if y.ndim == 2 else (y[:, None] == np.arange(k)).astype(np.float64)
+        if w is None:
+            ybar = rows.mean(axis=0)
+        else:
+            total = float(w.sum())
+            if total <= 0.0:
+                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+            ybar = (w @ rows) / total
+        ybar = np.maximum(ybar, np.finfo(np.float64).eps)
+        ybar = (ybar / ybar.sum())[None, :]
+        return self._fisher_scoring(ybar)
+
+    def _fisher_scoring(self, ybar):
+        k = ybar.shape[1]
+        eps = self.label_smoothing
+        exact = self.replace(hessian="exact")
+        expected = self.replace(hessian="expected", min_hessian=0.0)
+        b = np.log(ybar[0] * (1.0 - eps) + eps / k)
+        b -= b.mean()
+        f = exact.loss(ybar, b[None])[0]
+        for _ in range(200):
+            grad, hess = expected.gradient_full_hessian(ybar, b[None])
+            g = grad[0]
+            if np.max(np.abs(g)) <= 1e-15 * max(f, 1e-300):
+                break
+            step = -np.linalg.lstsq(hess[0], g, rcond=None)[0]
+            step -= step.mean()
+            t = 1.0
+            while t > 1e-12:
+                nb = b + t * step
+                nf = exact.loss(ybar, nb[None])[0]
+                if nf <= f:
+                    break
+                t *= 0.5
+            else:
+                break
+            moved = np.max(np.abs(nb - b))
+            b, f = nb, nf
+            if moved <= 1e-15 * max(1.0, np.max(np.abs(b))):
+                break
+        b = b[0] if b.ndim == 2 else b
+        return b - b.mean()
