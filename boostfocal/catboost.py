@@ -1,10 +1,12 @@
 """CatBoost adapter: the focal loss as a custom objective and eval metric.
 
-``FocalObjective`` is a CatBoost ``loss_function`` object and ``FocalMetric`` an ``eval_metric``
-object, for ``CatBoost``, ``CatBoostClassifier`` and ``catboost.train``. Every number comes from
-``FocalLoss``; this module only moves approxes, targets and weights between CatBoost and it.
-``fit`` / ``train`` add what a custom objective cannot get from CatBoost itself: the focal start
-(``FocalLoss.init_score``) and predictions that include it.
+``FocalObjective`` / ``MulticlassFocalObjective`` are CatBoost ``loss_function`` objects and
+``FocalMetric`` / ``MulticlassFocalMetric`` ``eval_metric`` objects, for ``CatBoost``,
+``CatBoostClassifier`` and ``catboost.train``. Every number comes from ``FocalLoss`` /
+``MulticlassFocalLoss``; this module only moves approxes, targets and weights between CatBoost
+and them. ``fit`` / ``train`` add what a custom objective cannot get from CatBoost itself: the
+focal start (``init_score``) and predictions that include it; ``predict_proba`` the calibrated
+probabilities, also from a saved model. Binary and multi-class share all of it.
 
 CatBoost facts this module handles (1.2.10):
 
@@ -23,8 +25,17 @@ CatBoost facts this module handles (1.2.10):
 * With a custom objective *and* a custom metric CatBoost stores no class labels: ``predict()``
   raises IndexError unless ``class_names`` is set.
 * ``catboost.train`` with a custom objective passes labels as they are (0, 1, 2, ... for a
-  multi-class Pool): ``FocalLoss`` checks them on every call. With ``class_names`` of more than
-  two classes CatBoost calls ``calc_ders_multi`` instead, which raises a clear error here.
+  multi-class Pool): ``FocalLoss`` checks them on every call. With ``class_names`` (or
+  ``classes_count``) of more than two classes CatBoost keeps K raw scores per row and calls
+  ``calc_ders_multi(approxes, target, weight)`` once per object, twice per iteration, with the
+  class index (a position in ``class_names``) as ``target``; with two classes it keeps one score
+  per row whatever the parameters, so ``MulticlassFocalObjective`` needs K >= 3. A multi-class
+  baseline is an (n, K) array and ``set_scale_and_bias`` takes a K-vector bias. Without
+  ``class_names`` a ``CatBoostClassifier`` cannot parse string labels for a custom objective:
+  ``fit`` sets them (sorted labels, as built-in ``MultiClass`` orders them).
+* ``calc_ders_multi`` is one Python-level call per object: ``MulticlassFocalObjective`` makes it
+  a numba dispatcher that CatBoost calls directly (``_catboost_kernels``; its ``no_jit`` keeps
+  CatBoost from wrapping it), so a failure to compile raises instead of degrading silently.
 * ``class_weights`` and ``auto_class_weights`` are silently ignored for a custom objective
   (``weights`` stays None) and ``scale_pos_weight`` is refused: ``fit`` / ``train`` reject all
   three; the focal loss has ``alpha`` / ``pos_weight`` for that.
@@ -42,23 +53,58 @@ import json
 from collections.abc import Mapping
 
 import numpy as np
-from catboost import CatBoost, Pool
+from catboost import CatBoost, CatBoostClassifier, Pool
 
+from . import _catboost_kernels
 from . import _validation as check
-from ._adapter import FocalParams
+from ._adapter import FocalParams, MulticlassFocalParams
 from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
-__all__ = ["FocalObjective", "FocalMetric", "fit", "train", "predict_proba"]
+__all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
+           "fit", "train", "predict_proba"]
 
 _METADATA_KEY = "boostfocal_loss"  # the FocalLoss parameters, stored in the model's metadata
 _GPU = ("task_type='GPU': CatBoost runs a Python objective on the GPU only as a numba CUDA kernel "
         "(calc_ders_range_gpu), which boostfocal does not provide; train with task_type='CPU' "
         "(FocalMetric alone does work as the eval_metric of a built-in GPU objective)")
-_MULTICLASS = ("boostfocal's CatBoost objective is binary (one approx per row, labels in [0, 1]); "
-               "multi-class focal loss is not supported")
+_MULTICLASS = ("FocalObjective is binary (one approx per row, labels in [0, 1]); for multi-class "
+               "use MulticlassFocalObjective / MulticlassFocalMetric")
+_BINARY = ("CatBoost keeps one raw score per row (two classes, or no class_names / classes_count): "
+           "MulticlassFocalObjective needs class_names with at least 3 classes (boostfocal.catboost"
+           ".fit sets them); for two classes use FocalObjective")
 
 
-class FocalObjective(FocalParams):
+class _Objective:
+    """What the binary and multi-class objectives share: CatBoost's GPU lookup."""
+
+    __slots__ = ()
+
+    @property
+    def calc_ders_range_gpu(self):  # CatBoost's GPU callback reads it; the error aborts training
+        raise ValueError(_GPU)
+
+
+class _Metric:
+    """What the binary and multi-class metrics share: the weighted mean loss, one vectorised pass
+    per call over the rows CatBoost hands over (lower is better)."""
+
+    __slots__ = ()
+    no_jit = True  # see the module docstring: the loss is already compiled, and we are immutable
+
+    def is_max_optimal(self):
+        return False
+
+    def evaluate(self, approxes, target, weight):
+        per_row = self.loss.loss(target, self._raw_score(approxes), weight)
+        total = float(per_row.shape[0]) if weight is None else float(np.sum(weight, dtype=float))
+        return float(per_row.sum()), total
+
+    def get_final_error(self, error, weight):
+        return error / weight if weight > 0 else float("nan")
+
+
+class FocalObjective(_Objective, FocalParams):
     """CatBoost ``loss_function``: the focal loss of ``FocalLoss(**params)``.
 
     ``calc_ders_range`` returns minus the (weighted) gradient and hessian: CatBoost maximises.
@@ -71,16 +117,12 @@ class FocalObjective(FocalParams):
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
 
-    @property
-    def calc_ders_range_gpu(self):  # CatBoost's GPU callback reads it; the error aborts training
-        raise ValueError(_GPU)
-
     def calc_ders_multi(self, approxes, target, weight):
         raise ValueError(f"CatBoost asked for multi-class derivatives (class_names has more than "
                          f"two classes): {_MULTICLASS}")
 
 
-class FocalMetric(FocalParams):
+class FocalMetric(_Metric, FocalParams):
     """CatBoost ``eval_metric``: the weighted mean focal loss (lower is better).
 
     Equals ``FocalLoss.mean_loss(y, raw_score, w)`` on the raw scores CatBoost holds (which
@@ -88,20 +130,71 @@ class FocalMetric(FocalParams):
     """
 
     __slots__ = ()
-    no_jit = True
 
-    def is_max_optimal(self):
-        return False
-
-    def evaluate(self, approxes, target, weight):
+    @staticmethod
+    def _raw_score(approxes):
         if len(approxes) != 1:
             raise ValueError(f"FocalMetric got {len(approxes)} approxes per row: {_MULTICLASS}")
-        per_row = self.loss.loss(target, approxes[0], weight)
-        total = float(per_row.shape[0]) if weight is None else float(np.sum(weight, dtype=float))
-        return float(per_row.sum()), total
+        return approxes[0]
 
-    def get_final_error(self, error, weight):
-        return error / weight if weight > 0 else float("nan")
+
+class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
+    """CatBoost ``loss_function``: the multi-class focal loss of ``MulticlassFocalLoss(**params)``.
+
+    ``calc_ders_multi(approxes, target, weight)`` returns minus the weighted gradient (K,) and
+    minus the weighted full K x K hessian, as tuples (CatBoost maximises, reads the upper triangle
+    and solves each leaf's Newton step by Cholesky: the "expected" and "clipped" hessians are
+    positive semi-definite). It is a numba kernel compiled for the actual K with the parameters as
+    constants (``_catboost_kernels``), once per parameter set and K per process, which CatBoost
+    calls directly: the first call of a fit picks K from the approxes and installs the kernel.
+    """
+
+    __slots__ = ("calc_ders_multi",)  # the kernel CatBoost calls; reset at the start of a fit
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        object.__setattr__(self, "calc_ders_multi", self._first_call)
+
+    @property
+    def no_jit(self):
+        # CatBoost reads no_jit when it takes the objective at the start of every fit (and then
+        # leaves its methods alone): the fit's first call installs the kernel for its K.
+        object.__setattr__(self, "calc_ders_multi", self._first_call)
+        return True
+
+    def kernel(self, num_class):
+        """The compiled ``calc_ders_multi`` for ``num_class`` classes (built on first use)."""
+        return _catboost_kernels.calc_ders_multi(self.loss, num_class)
+
+    def _first_call(self, approxes, target, weight):
+        kernel = self.kernel(len(approxes))
+        object.__setattr__(self, "calc_ders_multi", kernel)
+        return kernel(approxes, target, weight)
+
+    def calc_ders_range(self, approxes, targets, weights):
+        raise ValueError(f"CatBoost asked for one derivative per row: {_BINARY}")
+
+
+class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
+    """CatBoost ``eval_metric``: the weighted mean multi-class focal loss (lower is better).
+
+    Equals ``MulticlassFocalLoss.mean_loss(y, raw_score, w)`` on the (n, K) raw scores CatBoost
+    holds (which include a Pool's baseline).
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def _raw_score(approxes):
+        if len(approxes) < 3:
+            raise ValueError(f"MulticlassFocalMetric got {len(approxes)} approxes per row: "
+                             f"{_BINARY}")
+        return np.column_stack(approxes)
+
+
+_OBJECTIVES = (FocalObjective, MulticlassFocalObjective)
+_METRICS = {FocalObjective: FocalMetric, MulticlassFocalObjective: MulticlassFocalMetric}
+_LOSSES = {"binary": FocalLoss, "multiclass": MulticlassFocalLoss}
 
 
 # -- training with the focal start -----------------------------------------------------------
@@ -109,13 +202,17 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     """``model.fit(X, y, eval_set=..., **fit_params)``, started at the focal optimum.
 
     ``model`` is a ``CatBoost`` / ``CatBoostClassifier`` whose ``loss_function`` is a
-    ``FocalObjective``. Training and eval sets start at ``FocalLoss.init_score`` of the training
-    labels and weights (passed as their baseline; a Pool that already has a baseline keeps it and
-    the start is then 0), the start is stored in the model as its bias (``set_scale_and_bias``),
-    so raw predictions, saved models and ``predict_proba`` below include it. ``start`` (a float)
-    replaces the optimum with that constant (``start=0.0``: plain zero start, like XGBoost's
-    ``base_score`` or LightGBM without ``init_score``). Unset ``eval_metric``
-    becomes the matching ``FocalMetric`` and unset ``class_names`` becomes [0, 1]. Returns
+    ``FocalObjective`` or ``MulticlassFocalObjective``. Training and eval sets start at the
+    loss's ``init_score`` of the training labels and weights (passed as their baseline; a Pool
+    that already has a baseline keeps it and the start is then 0), the start is stored in the
+    model as its bias (``set_scale_and_bias``, a K-vector for K classes), so raw predictions,
+    saved models and ``predict_proba`` below include it, and so is the loss (in the model's
+    metadata). ``start`` (a float; K floats for multi-class) replaces the optimum (``start=0.0``:
+    plain zero start, like XGBoost's ``base_score`` or LightGBM without ``init_score``). Unset
+    ``eval_metric`` becomes the matching metric. Unset ``class_names`` becomes [0, 1] (binary),
+    the sorted labels (multi-class ``CatBoostClassifier``: labels of any type) or 0..K-1
+    (multi-class ``CatBoost``, whose labels must be class indices; K is the loss's number of
+    classes if its ``gamma`` or ``alpha`` is per class, else the largest label + 1). Returns
     ``model``.
     """
     if not isinstance(model, CatBoost):
@@ -139,19 +236,20 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         given = fit_params.get("baseline") is not None
     if labels is None:
         raise ValueError("the training set has no labels")
+    if isinstance(objective, MulticlassFocalObjective):
+        labels, class_names, k = _class_indices(labels, model, objective.loss)
+        if objective.loss.n_classes is None:  # K comes from the data: label rows carry it
+            labels = np.eye(k)[labels]
+    else:
+        class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
-    if start is not None:
-        start = check.real("start", start)
-        if given and start != 0.0:
-            raise ValueError("start must be None or 0 when the training data has a baseline "
-                             "(the baseline is the start)")
-    start = 0.0 if given else (optimum if start is None else start)
+    start = _start(start, optimum, given)
 
     defaults = {}
     if model.get_params().get("eval_metric") is None:
-        defaults["eval_metric"] = FocalMetric.from_loss(objective.loss)
-    if model.get_params().get("class_names") is None and _hard_binary(labels):
-        defaults["class_names"] = [0, 1]
+        defaults["eval_metric"] = _METRICS[type(objective)].from_loss(objective.loss)
+    if model.get_params().get("class_names") is None and class_names is not None:
+        defaults["class_names"] = class_names
     if defaults:
         model.set_params(**defaults)
 
@@ -161,22 +259,24 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
             if not given:
                 _lend_start(X, start, lent)
         elif not given:
-            fit_params["baseline"] = np.full(len(labels), start)
+            fit_params["baseline"] = _baseline(start, len(labels))
         if eval_set is not None:
             eval_set = _eval_pools(eval_set, start, X, fit_params, model, lent)
         model.fit(X, y, eval_set=eval_set, **fit_params)
     finally:
         for pool in lent:
-            pool.set_baseline(np.zeros(pool.num_row()))
+            pool.set_baseline(_baseline(np.zeros_like(start), pool.num_row()))
     scale, bias = model.get_scale_and_bias()
-    model.set_scale_and_bias(scale, bias + start)
-    model.get_metadata()[_METADATA_KEY] = json.dumps(objective.loss.get_params())
+    bias = np.add(bias, start)
+    model.set_scale_and_bias(scale, bias.tolist() if bias.ndim else float(bias))
+    model.get_metadata()[_METADATA_KEY] = _stored(objective.loss)
     return model
 
 
 def train(pool, params, *, eval_set=None, **fit_params):
     """``catboost.train(pool, params, ...)`` through ``fit``: a ``CatBoost`` model with the focal
-    start (see ``fit``). ``params["loss_function"]`` must be a ``FocalObjective``."""
+    start (see ``fit``). ``params["loss_function"]`` must be a ``FocalObjective`` or a
+    ``MulticlassFocalObjective`` (labels: class indices)."""
     if not isinstance(params, Mapping):
         raise TypeError("params must be a dict of CatBoost parameters, got "
                         f"{type(params).__name__}")
@@ -184,42 +284,108 @@ def train(pool, params, *, eval_set=None, **fit_params):
 
 
 def predict_proba(model, data, loss=None, **predict_params):
-    """Calibrated class probabilities (n, 2): ``FocalLoss.predict_proba`` of the raw score.
+    """Calibrated class probabilities, (n, 2) or (n, K): the loss's ``predict_proba`` of the raw
+    scores.
 
-    CatBoost's own ``predict_proba`` is sigmoid(raw score), which is the focal posterior only for
-    gamma = 0 without class weights (it ranks rows the same way). ``loss`` defaults to the model's
-    ``FocalObjective`` or, for a model trained by ``fit`` and saved, to the loss stored in its
-    metadata.
+    CatBoost's own ``predict_proba`` is sigmoid / softmax of the raw scores, which is the focal
+    posterior only for gamma = 0 without class weights (it ranks rows the same way). ``loss``
+    defaults to the model's objective or, for a model trained by ``fit`` and saved, to the loss
+    stored in its metadata.
     """
     loss = _model_loss(model) if loss is None else loss
-    if not isinstance(loss, FocalLoss):
-        raise TypeError(f"loss must be a FocalLoss, got {type(loss).__name__}")
+    if not isinstance(loss, tuple(_LOSSES.values())):
+        raise TypeError("loss must be a FocalLoss or MulticlassFocalLoss, got "
+                        f"{type(loss).__name__}")
     raw = model.predict(data, prediction_type="RawFormulaVal", **predict_params)
     return loss.predict_proba(raw)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 def _checked_params(params):
-    """The FocalObjective of ``params``, after rejecting what cannot run with it."""
+    """The objective of ``params``, after rejecting what cannot run with it."""
     objective = params.get("loss_function")
-    if not isinstance(objective, FocalObjective):
-        raise TypeError("loss_function must be a boostfocal.catboost.FocalObjective, got "
-                        f"{objective!r}")
+    if not isinstance(objective, _OBJECTIVES):
+        raise TypeError("loss_function must be a boostfocal.catboost.FocalObjective or "
+                        f"MulticlassFocalObjective, got {objective!r}")
     if str(params.get("task_type", "CPU")).upper() == "GPU":
         raise ValueError(_GPU)
     if params.get("boost_from_average"):
         raise ValueError("boost_from_average=True: CatBoost refuses it for custom objectives; "
-                         "boostfocal.catboost.fit starts at FocalLoss.init_score instead")
+                         "boostfocal.catboost.fit starts at the loss's init_score instead")
     for key in ("class_weights", "auto_class_weights", "scale_pos_weight"):
         if params.get(key) not in (None, "None"):
             raise ValueError(f"{key}={params[key]!r}: CatBoost does not apply class weights to a "
                              "custom objective (it ignores them or refuses them); use "
-                             "FocalObjective(alpha=...) or (pos_weight=...), or sample weights")
+                             "FocalObjective(alpha=...) or (pos_weight=...), "
+                             "MulticlassFocalObjective(alpha=[...]), or sample weights")
     metric = params.get("eval_metric")
-    if isinstance(metric, FocalMetric) and metric.loss != objective.loss:
+    if isinstance(metric, tuple(_METRICS.values())) and metric.loss != objective.loss:
         raise ValueError(f"eval_metric {metric!r} and loss_function {objective!r} differ: early "
                          "stopping would watch another loss than the one trained")
     return objective
+
+
+def _class_indices(labels, model, loss):
+    """(class indices, the class_names CatBoost needs or None to keep the model's, K).
+
+    With ``class_names`` set, a label's index is its position there (CatBoost's mapping);
+    a ``CatBoostClassifier`` without them gets the sorted labels; a ``CatBoost`` takes labels
+    that are class indices 0..K-1.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"y must hold one class label per row, got shape {labels.shape}")
+    names = model.get_params().get("class_names")
+    values, inverse = np.unique(labels, return_inverse=True)
+    if names is not None:
+        position = {name: i for i, name in enumerate(names)}
+        missing = [v for v in values.tolist() if v not in position]
+        if missing:
+            raise ValueError(f"labels {missing[:5]} are not in class_names {list(names)}")
+        indices, num_class = np.array([position[v] for v in values.tolist()])[inverse], len(names)
+        names = None
+    elif isinstance(model, CatBoostClassifier):
+        indices, num_class, names = inverse, len(values), values.tolist()
+    else:
+        if values.dtype.kind not in "biuf" or not (
+                np.all(np.isfinite(values)) and np.all(values == np.round(values))
+                and values[0] >= 0):
+            raise ValueError("y must hold class indices 0, 1, ..., K-1 for a CatBoost model "
+                             f"(got {values[:5].tolist()}...); use CatBoostClassifier for labels "
+                             "of other types")
+        num_class = loss.n_classes or int(values[-1]) + 1
+        indices, names = labels.astype(np.intp), list(range(num_class))
+    if num_class < 3:
+        raise ValueError(f"{num_class} classes: {_BINARY}")
+    if loss.n_classes not in (None, num_class):
+        raise ValueError(f"the loss's alpha / gamma give {loss.n_classes} classes but CatBoost "
+                         f"would train {num_class}: set class_names (all {loss.n_classes})")
+    return indices, names, num_class
+
+
+def _start(start, optimum, given):
+    """The start raw score(s): the optimum, ``start`` (checked), or 0 with a given baseline."""
+    if start is not None:
+        if np.ndim(optimum) == 0:
+            start = check.real("start", start)
+        else:
+            start = np.asarray(start, dtype=np.float64) if not isinstance(start, str) else start
+            if not (isinstance(start, np.ndarray) and start.shape == np.shape(optimum)
+                    and np.all(np.isfinite(start))):
+                raise ValueError(f"start must be {np.size(optimum)} finite numbers (one per "
+                                 f"class), got {start!r}")
+        if given and np.any(start != 0.0):
+            raise ValueError("start must be None or 0 when the training data has a baseline "
+                             "(the baseline is the start)")
+    if given:
+        return np.zeros_like(optimum) if np.ndim(optimum) else 0.0
+    return optimum if start is None else start
+
+
+def _baseline(start, n):
+    """The start for n rows: (n,) for one raw score per row, (n, K) for K."""
+    return np.tile(np.asarray(start, dtype=np.float64), (n, 1)) if np.ndim(start) else \
+        np.full(n, start)
 
 
 def _pool_weights(pool):
@@ -238,8 +404,8 @@ def _hard_binary(labels):
 
 
 def _lend_start(pool, start, lent):
-    if start != 0.0 and not _has_baseline(pool):
-        pool.set_baseline(np.full(pool.num_row(), start))
+    if np.any(np.asarray(start) != 0.0) and not _has_baseline(pool):
+        pool.set_baseline(_baseline(start, pool.num_row()))
         lent.append(pool)
 
 
@@ -260,19 +426,32 @@ def _eval_pools(eval_set, start, X, fit_params, model, lent):
             _lend_start(item, start, lent)
             pools.append(item)
         elif isinstance(item, tuple) and len(item) == 2:
-            pools.append(Pool(item[0], item[1], baseline=np.full(len(item[1]), start), **features))
+            pools.append(Pool(item[0], item[1], baseline=_baseline(start, len(item[1])),
+                              **features))
         else:
             raise TypeError("eval_set must be a Pool, an (X, y) tuple or a list of them, got "
                             f"{type(item).__name__}")
     return pools[0] if single else pools
 
 
+def _stored(loss):
+    """The loss's parameters as JSON for the model's metadata (with its family if multi-class;
+    a binary entry is the plain parameter dict, as before)."""
+    params = {k: (np.asarray(v).tolist() if isinstance(v, (tuple, list, np.ndarray)) else v)
+              for k, v in loss.get_params().items()}
+    if isinstance(loss, MulticlassFocalLoss):
+        params["family"] = "multiclass"
+    return json.dumps(params)
+
+
 def _model_loss(model):
     objective = model.get_params().get("loss_function")
-    if isinstance(objective, FocalObjective):
+    if isinstance(objective, _OBJECTIVES):
         return objective.loss
     stored = model.get_metadata().get(_METADATA_KEY) if model.is_fitted() else None
     if stored is None:
         raise ValueError("the model holds no boostfocal loss (not trained by "
-                         "boostfocal.catboost.fit): pass loss=FocalLoss(...)")
-    return FocalLoss(**json.loads(stored))
+                         "boostfocal.catboost.fit): pass loss=FocalLoss(...) or "
+                         "MulticlassFocalLoss(...)")
+    params = json.loads(stored)
+    return _LOSSES[params.pop("family", "binary")](**params)

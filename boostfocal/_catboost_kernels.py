@@ -1,0 +1,135 @@
+"""Per-object numba kernels for CatBoost's multi-class objective API.
+
+CatBoost 1.2.10 calls ``objective.calc_ders_multi(approxes, target, weight)`` for every object,
+twice per iteration, holding the GIL (``approxes``: a float64 view of the K raw scores, ``target``
+the class index as a float, ``weight`` a float, 1.0 without sample weights), and reads back K first
+derivatives and the upper triangle of a K x K second-derivative matrix of the loss it *maximises*.
+The call itself is the cost, so the kernel is an ``numba.njit`` dispatcher that CatBoost calls
+directly (no Python frame in between), built for one K with every parameter a compile-time
+constant, returning tuples (numba boxes a tuple of floats cheaply; arrays or lists cost 2-10x
+more per call to box and for CatBoost to unpack; measured in benchmarks/RESULTS.md).
+
+The math is not here: the kernel calls ``_multiclass_kernels.ROW.gradient_full_hessian`` (the
+``_multiclass_math`` formulas bound to scalar arithmetic), with ``-weight`` as the row's weight.
+Compiling those inlined formulas takes seconds, so they are compiled once per gamma in
+{0, 1, 2, 3, other} and hessian mode as a row function cached on disk (``_row``; alpha, gamma
+and label smoothing are its arguments), and the kernel for one K and parameter set is a small
+wrapper compiled per process (well under a second): it checks what it reads (O(K): the approxes'
+length and values, the class index, the weight), calls the row function with the parameters as
+constants and writes the results out as tuples.
+"""
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import threading
+
+import numba
+import numpy as np
+
+from . import _libm, _multiclass_kernels, _multiclass_math
+from ._multiclass_kernels import ROW
+
+_KERNELS = {}
+_ROWS = {}
+_BUILDING = threading.Lock()
+_MAX = 1.7976931348623157e308
+_GAMMAS = (0.0, 1.0, 2.0, 3.0)  # compiled as products; other gammas share one row function
+
+# nogil=False: CatBoost holds the GIL around the call anyway; releasing and retaking it would cost.
+_FLAGS = dict(_libm.FLAGS, nogil=False)
+
+
+def _sources_sha256():
+    h = hashlib.sha256()
+    for module in (_multiclass_math, _libm, _multiclass_kernels):
+        h.update(pathlib.Path(module.__file__).read_bytes())
+    return h.hexdigest()
+
+
+# numba's disk cache notices changes to this file only; its key also holds the row function's
+# closure values, so the hash of the files it compiles in is one of them.
+_SOURCES = _sources_sha256()
+_gfh = ROW.gradient_full_hessian
+
+
+def _row_function(G, MODE):
+    sources = _SOURCES
+
+    def row(z, y, alpha, gamma, eps, floor, ws, buf):
+        """buf[:K], buf[K:K + K * K] = ws * (gradient, full hessian); the rest is scratch."""
+        _ = sources  # part of the cache key (see _SOURCES)
+        k = z.shape[0]
+        hess = buf[k:k + k * k].reshape((k, k))
+        _gfh(z, y, k, alpha, gamma, G, eps, MODE, floor, ws, buf[:k], hess,
+             buf[k + k * k:2 * k + k * k], buf[2 * k + k * k:3 * k + k * k], buf[3 * k + k * k:])
+
+    return numba.njit(cache=True, **_FLAGS)(row)
+
+
+_TEMPLATE = '''
+def calc_ders_multi(approxes, target, weight):
+    if approxes.ndim != 1 or approxes.shape[0] != K:
+        raise ValueError(SHAPE)
+    if not (0.0 <= target < K and target == np.floor(target)):
+        raise ValueError(LABEL)
+    if not (0.0 <= weight <= MAX):
+        raise ValueError(WEIGHT)
+    for j in range(K):
+        if not abs(approxes[j]) <= MAX:
+            raise ValueError(APPROX)
+    buf = np.empty(K * (K + 4))  # grad, H and three scratch rows
+    {call}
+    return ({grad}), ({hess})
+'''
+_ROW_CALL = "ROW(approxes, target, ALPHA, GAMMA, EPS, FLOOR, -weight, buf)"
+
+
+def source(k, call=_ROW_CALL):
+    """The kernel's Python source for ``k`` classes (the tuples written out element by element);
+    ``call`` fills buf[:K] and buf[K:K + K * K] with minus the weighted gradient and hessian."""
+    grad = "".join(f"buf[{i}], " for i in range(k))
+    hess = "".join("(" + "".join(f"buf[{k + i * k + j}], " for j in range(k)) + "), "
+                   for i in range(k))
+    return _TEMPLATE.format(call=call, grad=grad, hess=hess)
+
+
+def calc_ders_multi(loss, k):
+    """The compiled ``calc_ders_multi`` of ``loss`` (a ``MulticlassFocalLoss``) for ``k`` classes,
+    built on first use and kept for the process."""
+    key = (loss, int(k))  # the loss is an immutable, hashable value object
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        with _BUILDING:
+            kernel = _KERNELS.get(key)
+            if kernel is None:
+                kernel = _KERNELS[key] = _build(loss, int(k))
+    return kernel
+
+
+def _build(loss, k):
+    if loss.n_classes is not None and loss.n_classes != k:
+        raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
+                         f"{loss.n_classes}")
+    alpha, gamma, g = loss._vectors(k)
+    g = g if g in _GAMMAS else _multiclass_math.ANY_GAMMA  # gamma[c] is read then
+    if (g, loss._mode) not in _ROWS:
+        _ROWS[g, loss._mode] = _row_function(g, loss._mode)
+    constants = {"ROW": _ROWS[g, loss._mode], "ALPHA": alpha, "GAMMA": gamma,
+                 "EPS": loss.label_smoothing, "FLOOR": loss.min_hessian}
+    return compile_kernel(k, constants)
+
+
+def compile_kernel(k, constants, call=_ROW_CALL):
+    """``source(k, call)`` compiled with ``constants`` as its globals."""
+    if k < 2:
+        raise ValueError(f"the number of classes must be at least 2, got {k}")
+    namespace = {
+        "np": np, "K": k, "MAX": _MAX, **constants,
+        "SHAPE": f"calc_ders_multi: approxes must hold one raw score per class ({k})",
+        "LABEL": f"calc_ders_multi: target must be a class index 0..{k - 1}",
+        "WEIGHT": "calc_ders_multi: weight must be finite and >= 0",
+        "APPROX": "calc_ders_multi: raw scores must be finite",
+    }
+    exec(compile(source(k, call), f"<boostfocal calc_ders_multi K={k}>", "exec"), namespace)
+    return numba.njit(**_FLAGS)(namespace["calc_ders_multi"])
