@@ -166,8 +166,11 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
         loss = self.focal_loss(self.classes_)
         k = len(self.classes_)
-        self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else \
-            (0.0 if k == 2 else np.zeros(k))
+        if self.init_score == "zero":
+            self.init_score_ = 0.0 if k == 2 else np.zeros(k)
+        else:  # the multiclass start from one-hot rows, which fix K = len(classes_)
+            self.init_score_ = loss.init_score(y01 if k == 2 else np.eye(k)[y01.astype(np.intp)],
+                                               w)
         self._fit_booster(X, y01, w, evals, rounds, loss)
         return self
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from catboost import CatBoost, Pool
 
-from ..catboost import FocalMetric, FocalObjective, fit
+from ..catboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
+                        MulticlassFocalObjective, fit)
 from ._base import FocalClassifierBase, _is_frame
 
 
@@ -30,8 +31,11 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     }
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
-        params = {"loss_function": FocalObjective.from_loss(loss),
-                  "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
+        multiclass = self.n_classes_ > 2
+        params = {"loss_function": (MulticlassFocalObjective if multiclass else
+                                    FocalObjective).from_loss(loss),
+                  "eval_metric": (MulticlassFocalMetric if multiclass else
+                                  FocalMetric).from_loss(loss), "verbose": False,
                   "allow_writing_files": False, "iterations": self.n_estimators}
         params.update(self.booster_params())
         self._cat_features = _categorical_columns(X)
