@@ -146,7 +146,6 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
-        self.focal_loss()  # the parameters, checked before the data
         check.choice("init_score", self.init_score, _INIT)
         check.choice("proba", self.proba, _PROBA)
         rounds = early_stopping_rounds if early_stopping_rounds is not None \
