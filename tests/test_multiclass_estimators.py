@@ -79,8 +79,9 @@ def test_two_classes_stay_binary(cls, three):
                                rtol=1e-12)
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("k", range(2, 11))
+# CatBoost compiles a kernel per K (a few seconds each): every K for the other two, four for it
+@pytest.mark.parametrize("cls, k", [(cls, k) for cls in ESTIMATORS[:2] for k in range(2, 11)]
+                         + [(ESTIMATORS[2], k) for k in (2, 3, 5, 10)])
 def test_k_classes_2_to_10(cls, k):
     X, y = data(k, n=60 * k, seed=k)
     clf = small(cls, init_score="optimal").fit(X, y)
@@ -165,3 +166,48 @@ def test_early_stopping_on_the_multiclass_focal_loss(cls, three):
     codes = np.searchsorted(clf.classes_, y[400:])
     best = loss.mean_loss(codes, clf.decision_function(X[400:]))
     assert best < loss.mean_loss(codes, np.zeros((len(codes), 3)))  # it learned something
+
+
+# --- gamma = 0 is each booster's own softmax -----------------------------------------------------
+@pytest.fixture(scope="module")
+def weighted3():
+    X, y = make_classification(900, 6, n_informative=5, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, weights=[0.6, 0.3, 0.1], random_state=0)
+    return X, y, np.linspace(0.5, 2.0, len(y))
+
+
+def test_gamma0_is_xgboost_multi_softprob(weighted3):
+    import xgboost as xgb
+
+    X, y, w = weighted3
+    ours = boostfocal.FocalXGBClassifier(gamma=0.0, init_score="optimal", n_estimators=20,
+                                         n_jobs=1).fit(X, y, w)
+    ref = xgb.XGBClassifier(objective="multi:softprob", n_estimators=20, n_jobs=1,
+                            base_score=[float(v) for v in ours.init_score_]).fit(
+        X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+
+
+def test_gamma0_is_lightgbm_multiclass(weighted3):
+    import lightgbm as lgb
+
+    X, y, w = weighted3  # LightGBM starts at log class frequencies: the softmax optimum
+    ours = boostfocal.FocalLGBMClassifier(gamma=0.0, init_score="optimal", n_estimators=20,
+                                          n_jobs=1).fit(X, y, w)
+    ref = lgb.LGBMClassifier(objective="multiclass", n_estimators=20, n_jobs=1, verbosity=-1,
+                             feature_pre_filter=False).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+
+
+def test_gamma0_is_catboost_multiclass(weighted3):
+    from catboost import CatBoostClassifier
+
+    X, y, w = weighted3
+    pinned = dict(learning_rate=0.1, leaf_estimation_iterations=1, bootstrap_type="No",
+                  leaf_estimation_backtracking="No")
+    ours = boostfocal.FocalCatBoostClassifier(gamma=0.0, n_estimators=20, random_state=0,
+                                              n_jobs=1, **pinned).fit(X, y, w)
+    ref = CatBoostClassifier(loss_function="MultiClass", iterations=20, random_seed=0,
+                             thread_count=1, verbose=False, allow_writing_files=False,
+                             **pinned).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-9)
