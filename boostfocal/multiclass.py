@@ -11,6 +11,16 @@ from . import _validation as check
 from ._backends import MULTICLASS_NUMPY as _NP
 from ._backends import numba_kernels
 
+
+def _kernels():
+    """The compiled multiclass loops, or None where the binary ones are off (no numba,
+    BOOSTFOCAL_NUMBA=0)."""
+    if numba_kernels() is None:
+        return None
+    from . import _multiclass_kernels
+
+    return _multiclass_kernels
+
 _MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
 _PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
 SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
@@ -160,8 +170,9 @@ class MulticlassFocalLoss:
         if not np.isfinite(z).all():
             raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
 
-    def _labels(self, y_true, n, k):
-        """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
+    @staticmethod
+    def _label_array(y_true, n, k):
+        """y_true as (n,) or (n, K) float64 C-contiguous, its shape checked (not its values)."""
         y = np.asarray(y_true)
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y_true must be numeric class indices or label rows, got dtype "
@@ -171,7 +182,13 @@ class MulticlassFocalLoss:
         if y.ndim not in (1, 2) or y.shape[0] != n:
             raise ValueError(f"y_true must be (n,) class indices or (n, K) label rows for n = "
                              f"{n} rows, got shape {y.shape}")
-        y = np.ascontiguousarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] != k:
+            raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
+        return np.ascontiguousarray(y, dtype=np.float64)
+
+    def _labels(self, y_true, n, k):
+        """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
+        y = self._label_array(y_true, n, k)
         if y.ndim == 1:
             ok = (y >= 0) & (y < k) & (y == np.floor(y))
             if not ok.all():
@@ -179,8 +196,6 @@ class MulticlassFocalLoss:
                 raise ValueError(f"y_true must hold class indices 0..{k - 1} (integers); got "
                                  f"{bad}")
             return y
-        if y.shape[1] != k:
-            raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
         if not ((y >= 0) & (y <= 1)).all():
             raise ValueError("y_true label rows must lie in [0, 1] with no NaN")
         dev = np.abs(y.sum(axis=1) - 1.0)
@@ -191,7 +206,7 @@ class MulticlassFocalLoss:
         return y
 
     @staticmethod
-    def _weights(sample_weight, n):
+    def _weights(sample_weight, n, check_values=True):
         if sample_weight is None:
             return None
         w = np.asarray(sample_weight)
@@ -202,22 +217,43 @@ class MulticlassFocalLoss:
         if w.ndim != 1 or w.shape[0] != n:
             raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
         w = np.ascontiguousarray(w, dtype=np.float64)
-        if not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
+        if check_values and not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
             raise ValueError("sample_weight must be finite and >= 0 with no NaN")
         return w
 
     def _inputs(self, y_true, raw_score, sample_weight):
+        """(kernels or None, z, y, w). For the compiled loops only shapes, dtypes and byte order
+        are checked here (O(1) besides conversions): the loops check every value they read."""
+        k = _kernels()
+        z = self._scores(raw_score)
+        n, K = z.shape
+        if k is not None:
+            if not (z.flags.c_contiguous or z.flags.f_contiguous):
+                z = np.ascontiguousarray(z)
+            return (k, z, self._label_array(y_true, n, K),
+                    self._weights(sample_weight, n, check_values=False))
+        self._check_scores(z)
+        return None, z, self._labels(y_true, n, K), self._weights(sample_weight, n)
+
+    def _bad_input(self, y_true, raw_score, sample_weight):
+        """A compiled loop met a bad value: the numpy checks name it."""
         z = self._scores(raw_score)
         self._check_scores(z)
-        n, k = z.shape
-        return z, self._labels(y_true, n, k), self._weights(sample_weight, n)
+        self._labels(y_true, *z.shape)
+        self._weights(sample_weight, z.shape[0])
+        raise ValueError("raw_score, y_true or sample_weight holds a value out of range")
 
     # -- the loss ------------------------------------------------------------------------------
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss, weighted by ``sample_weight`` (float64, shape (n,))."""
-        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
+        if kern is not None:
+            out = np.empty(n)
+            if kern.loss(z, y, w, alpha, gamma, g, self.label_smoothing, out):
+                self._bad_input(y_true, raw_score, sample_weight)
+            return out
         out = _NP.loss(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
                        self.label_smoothing, np.empty((k, n)))
         out = np.asarray(out, dtype=np.float64) * np.ones(n)
@@ -240,10 +276,15 @@ class MulticlassFocalLoss:
         ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
         (C or F order); they are returned.
         """
-        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         grad, hess = self._outputs(out, n, k)
         alpha, gamma, g = self._vectors(k)
+        if kern is not None:
+            if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
+                                     self.min_hessian, float(scale), grad, hess):
+                self._bad_input(y_true, raw_score, sample_weight)
+            return grad, hess
         ws = float(scale) if w is None else w * float(scale)
         _NP.gradient_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
                              self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
@@ -273,10 +314,15 @@ class MulticlassFocalLoss:
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
-        z, y, w = self._inputs(y_true, raw_score, sample_weight)
+        kern, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
         grad, hess = np.empty((n, k)), np.empty((n, k, k))
+        if kern is not None:
+            if kern.gradient_full_hessian(z, y, w, alpha, gamma, g, self.label_smoothing,
+                                          self._mode, self.min_hessian, 1.0, grad, hess):
+                self._bad_input(y_true, raw_score, sample_weight)
+            return grad, hess
         ws = 1.0 if w is None else w
         _NP.gradient_full_hessian(z.astype(np.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA,
                                   self.label_smoothing, self._mode, self.min_hessian, ws, grad.T,
@@ -290,10 +336,17 @@ class MulticlassFocalLoss:
         label smoothing undone (clipped at 0 and renormalised). softmax(z) at gamma = 0
         without alpha."""
         z = self._scores(raw_score)
-        self._check_scores(z)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
         eta = np.empty((n, k))
+        kern = _kernels()
+        if kern is not None:
+            if not (z.flags.c_contiguous or z.flags.f_contiguous):
+                z = np.ascontiguousarray(z)
+            if kern.posterior(z, alpha, gamma, g, eta):
+                self._check_scores(z)
+            return self._unsmooth(eta)
+        self._check_scores(z)
         _NP.posterior(z.astype(np.float64).T, k, alpha, gamma, _mm.ANY_GAMMA, eta.T, eta.T)
         return self._unsmooth(eta)
 

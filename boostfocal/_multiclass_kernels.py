@@ -1,0 +1,250 @@
+"""The ``_multiclass_math`` formulas compiled by numba: one loop over rows per entry point.
+
+``ROW`` is the formulas bound to scalar primitives and compiled with ``inline="always"``: a numba
+kernel that works on single rows calls them directly (CatBoost's per-object
+``calc_ders_multi(approx, target, weight)``), for example::
+
+    from boostfocal._multiclass_kernels import ROW
+
+    @numba.njit
+    def ders(approx, target, weight):           # K, ALPHA, GAMMA, G, EPS, MODE, FLOOR: globals
+        grad, hess = np.empty(K), np.empty((K, K))
+        e, f, c = np.empty(K), np.empty(K), np.empty(K)
+        ROW.gradient_full_hessian(approx, target, K, ALPHA, GAMMA, G, EPS, MODE, FLOOR, weight,
+                                  grad, hess, e, f, c)
+        return grad, hess
+
+with ``approx`` the K scores (float64 array), ``target`` the class index (a number) or a row of
+K label probabilities, ALPHA/GAMMA float64 arrays of K, G = the common gamma or
+``_multiclass_math.ANY_GAMMA`` (per-class; a constant G in {0, 1, 2, 3} compiles to products),
+MODE one of ``_multiclass_math.EXACT/EXPECTED/CLIPPED``, weight = w * scale (CatBoost maximises:
+scale -1). ``ROW.gradient_hessian(z, y, K, alpha, gamma, G, eps, mode, floor, ws, grad, hess, c)``
+gives the diagonal instead (grad, hess are also scratch; c one more row of K). The functions
+check nothing: callers pass rows of K finite scores and valid labels.
+
+The loops below check every value they read (finite scores, labels in range, weights >= 0) and
+return the number of bad rows; ``MulticlassFocalLoss`` checks shapes, dtypes and byte order
+before calling them and names the problem with numpy when a loop reports a bad row.
+"""
+import hashlib
+import math
+import pathlib
+import threading
+import types
+
+import numba
+import numpy as np
+from numba.extending import overload
+
+from . import _libm, _multiclass_math
+from ._backends import _MULTICLASS_FUNCS, NUMBA_LOCK, bind
+
+
+def _sources_sha256():
+    h = hashlib.sha256()
+    for module in (_multiclass_math, _libm):
+        h.update(pathlib.Path(module.__file__).read_bytes())
+    return h.hexdigest()
+
+
+# numba invalidates a cached kernel only when *this* file changes: the disk cache is used only
+# while _multiclass_math and _libm still hash to this value (tests/test_multiclass.py checks it).
+SOURCES_SHA256 = "72d95e4b561e2bf4080faa6fcf18032f3cf205fa94d4982c753bae1d6c466ec2"
+_CACHE = _sources_sha256() == SOURCES_SHA256
+
+_jit = numba.njit(**_libm.FLAGS)
+_inline = numba.njit(inline="always", **_libm.FLAGS)
+
+
+def _power(x, g):
+    """x^g for x in [0, 1]: products for g in {0, 1, 2, 3}, pow otherwise (g is the same for
+    every row, so the branches cost nothing; a constant g folds them)."""
+    if g == 2.0:
+        return x * x
+    if g == 0.0:
+        return 1.0
+    if g == 1.0:
+        return x
+    if g == 3.0:
+        return x * x * x
+    return x**g
+
+
+def onehot(y, c):
+    """y[c] for a label row, [y == c] for a class index."""
+
+
+@overload(onehot, inline="always")
+def _onehot(y, c):
+    if isinstance(y, numba.types.Array):
+        def row(y, c):
+            return numba.float64(y[c])
+        return row
+
+    def index(y, c):
+        return numba.float64(y == c)
+    return index
+
+
+ROW = bind(
+    dict(exp=_libm.exp_nonpositive, log1p=_jit(lambda x: math.log1p(x)),
+         maximum=_jit(lambda x, y: x if x > y else y), where=_jit(lambda c, x, y: x if c else y),
+         power=_jit(_power), f64=_jit(lambda x: numba.float64(x)), skip=_jit(lambda t: t == 0.0),
+         onehot=onehot),
+    wrap=_inline, module=_multiclass_math, names=_MULTICLASS_FUNCS,
+)
+_gh, _gfh, _loss, _post = ROW.gradient_hessian, ROW.gradient_full_hessian, ROW.loss, ROW.posterior
+
+ANY_GAMMA = _multiclass_math.ANY_GAMMA
+_MAX = 1.7976931348623157e308
+SOFT_LABEL_TOL = 1e-5
+# Below this many row x class values the serial loop wins (a parallel launch costs ~10-50 us).
+PARALLEL_MIN_VALUES = 200_000
+
+
+@_jit
+def _bad_row(z, y, w, K):
+    """1 unless the K scores are finite, the label valid and w finite and >= 0."""
+    for k in range(K):
+        if not abs(z[k]) <= _MAX:
+            return 1
+    if not 0.0 <= w <= _MAX:
+        return 1
+    return _bad_label(y, K)
+
+
+def _bad_label(y, K):
+    """A class index must be an integer in [0, K); a label row in [0, 1], summing to 1."""
+
+
+@overload(_bad_label, inline="always")
+def _bad_label_overload(y, K):
+    if isinstance(y, numba.types.Array):
+        def bad(y, K):
+            total = 0.0
+            for k in range(K):
+                v = numba.float64(y[k])
+                if not 0.0 <= v <= 1.0:
+                    return 1
+                total += v
+            return 0 if abs(total - 1.0) <= SOFT_LABEL_TOL else 1
+        return bad
+
+    def bad(y, K):
+        v = numba.float64(y)
+        return 0 if (0.0 <= v < K and v == math.floor(v)) else 1
+    return bad
+
+
+def _gradient_hessian_loop():
+    def gradient_hessian(nch, z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
+        n, K = z.shape
+        size = (n + nch - 1) // nch
+        bad = 0
+        for ch in numba.prange(nch):
+            c = np.empty(K)
+            for i in range(ch * size, min(n, (ch + 1) * size)):
+                wi = 1.0 if w is None else numba.float64(w[i])
+                bad += _bad_row(z[i], y[i], wi, K)
+                _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
+                    hess[i], c)
+        return bad
+    return gradient_hessian
+
+
+def _full_hessian_loop():
+    def gradient_full_hessian(nch, z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
+        n, K = z.shape
+        size = (n + nch - 1) // nch
+        bad = 0
+        for ch in numba.prange(nch):
+            e, f, c = np.empty(K), np.empty(K), np.empty(K)
+            for i in range(ch * size, min(n, (ch + 1) * size)):
+                wi = 1.0 if w is None else numba.float64(w[i])
+                bad += _bad_row(z[i], y[i], wi, K)
+                _gfh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
+                     hess[i], e, f, c)
+        return bad
+    return gradient_full_hessian
+
+
+def _loss_loop():
+    def loss(nch, z, y, w, alpha, gamma, eps, out):
+        n, K = z.shape
+        size = (n + nch - 1) // nch
+        bad = 0
+        for ch in numba.prange(nch):
+            e = np.empty(K)
+            for i in range(ch * size, min(n, (ch + 1) * size)):
+                wi = 1.0 if w is None else numba.float64(w[i])
+                bad += _bad_row(z[i], y[i], wi, K)
+                out[i] = _loss(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, e) * wi
+        return bad
+    return loss
+
+
+def _posterior_loop():
+    def posterior(nch, z, alpha, gamma, out):
+        n, K = z.shape
+        size = (n + nch - 1) // nch
+        bad = 0
+        for ch in numba.prange(nch):
+            for i in range(ch * size, min(n, (ch + 1) * size)):
+                bad += _bad_row(z[i], 0.0, 0.0, K)
+                _post(z[i], K, alpha, gamma, ANY_GAMMA, out[i], out[i])
+        return bad
+    return posterior
+
+
+def _compile(f):
+    """Compiled twice, parallel and serial (as ``_numba_kernels._compile``: the serial one keeps
+    the GIL and needs no lock; each needs a cache name of its own)."""
+    par = numba.njit(parallel=True, cache=_CACHE, **_libm.FLAGS)(f)
+    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", None,
+                                f.__closure__)
+    serial.__qualname__ = f.__qualname__ + "_serial"
+    ser = numba.njit(cache=_CACHE, **dict(_libm.FLAGS, nogil=False))(serial)
+
+    def run(z, *args):
+        # row blocks, each with its own scratch rows: a few per thread
+        if z.shape[0] * z.shape[1] < PARALLEL_MIN_VALUES:
+            return ser(1, z, *args)
+        with NUMBA_LOCK:
+            return par(max(1, min(z.shape[0], 8 * numba.get_num_threads())), z, *args)
+
+    return run
+
+
+_LOOPS = {}
+_BUILDING = threading.Lock()
+
+
+def _loop(factory, *key):
+    run = _LOOPS.get((factory, key))
+    if run is None:
+        with _BUILDING:
+            run = _LOOPS.get((factory, key))
+            if run is None:
+                run = _LOOPS[factory, key] = _compile(factory(*key))
+    return run
+
+
+def gradient_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess):
+    """Weighted, scaled gradient and hessian diagonal into grad, hess (n, K); bad-row count."""
+    return _loop(_gradient_hessian_loop)(z, y, w, alpha, gamma, eps, mode, floor, scale, grad,
+                                         hess)
+
+
+def gradient_full_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess):
+    """Weighted gradient (n, K) and full hessian (n, K, K); bad-row count."""
+    return _loop(_full_hessian_loop)(z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess)
+
+
+def loss(z, y, w, alpha, gamma, g, eps, out):
+    """Weighted per-row loss into out; bad-row count."""
+    return _loop(_loss_loop)(z, y, w, alpha, gamma, eps, out)
+
+
+def posterior(z, alpha, gamma, g, out):
+    """eta(z) into out (n, K); number of rows with a non-finite score."""
+    return _loop(_posterior_loop)(z, alpha, gamma, out)
