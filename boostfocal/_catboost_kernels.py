@@ -11,12 +11,12 @@ more per call to box and for CatBoost to unpack; measured in benchmarks/RESULTS.
 
 The math is not here: the kernel calls ``_multiclass_kernels.ROW.gradient_full_hessian`` (the
 ``_multiclass_math`` formulas bound to scalar arithmetic), with ``-weight`` as the row's weight.
-Compiling those inlined formulas takes seconds, so they are compiled once per gamma in
-{0, 1, 2, 3, other} and hessian mode as a row function cached on disk (``_row``; alpha, gamma
-and label smoothing are its arguments), and the kernel for one K and parameter set is a small
-wrapper compiled per process (well under a second): it checks what it reads (O(K): the approxes'
-length and values, the class index, the weight), calls the row function with the parameters as
-constants and writes the results out as tuples.
+Compiling those inlined formulas takes seconds, so they are compiled once, as one row function
+with every parameter an argument (per-class gamma, the hessian mode a run-time branch), cached
+on disk (``_row``); the kernel for one K and parameter set is a small wrapper compiled per
+process: it checks what it reads (O(K): the approxes' length and values, the class index, the
+weight), calls the row function with the parameters as constants and writes the results out as
+tuples. Against the call itself (~1.5-3 us) the run-time branches cost nothing measurable.
 """
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from . import _libm, _multiclass_kernels, _multiclass_math
 from ._multiclass_kernels import ROW
 
 _KERNELS = {}
-_ROWS = {}
+_ROW = None  # the row function, compiled (or loaded from disk) on first use
 _BUILDING = threading.Lock()
 _MAX = 1.7976931348623157e308
-_GAMMAS = (0.0, 1.0, 2.0, 3.0)  # compiled as products; other gammas share one row function
+_ANY_GAMMA = _multiclass_math.ANY_GAMMA  # gamma[c] read per class
 
 # nogil=False: CatBoost holds the GIL around the call anyway; releasing and retaking it would cost.
 _FLAGS = dict(_libm.FLAGS, nogil=False)
@@ -53,15 +53,15 @@ _SOURCES = _sources_sha256()
 _gfh = ROW.gradient_full_hessian
 
 
-def _row_function(G, MODE):
+def _row_function():
     sources = _SOURCES
 
-    def row(z, y, alpha, gamma, eps, floor, ws, buf):
+    def row(z, y, alpha, gamma, eps, mode, floor, ws, buf):
         """buf[:K], buf[K:K + K * K] = ws * (gradient, full hessian); the rest is scratch."""
         _ = sources  # part of the cache key (see _SOURCES)
         k = z.shape[0]
         hess = buf[k:k + k * k].reshape((k, k))
-        _gfh(z, y, k, alpha, gamma, G, eps, MODE, floor, ws, buf[:k], hess,
+        _gfh(z, y, k, alpha, gamma, _ANY_GAMMA, eps, mode, floor, ws, buf[:k], hess,
              buf[k + k * k:2 * k + k * k], buf[2 * k + k * k:3 * k + k * k], buf[3 * k + k * k:])
 
     return numba.njit(cache=True, **_FLAGS)(row)
@@ -82,7 +82,7 @@ def calc_ders_multi(approxes, target, weight):
     {call}
     return ({grad}), ({hess})
 '''
-_ROW_CALL = "ROW(approxes, target, ALPHA, GAMMA, EPS, FLOOR, -weight, buf)"
+_ROW_CALL = "ROW(approxes, target, ALPHA, GAMMA, EPS, MODE, FLOOR, -weight, buf)"
 
 
 def source(k, call=_ROW_CALL):
@@ -111,12 +111,12 @@ def _build(loss, k):
     if loss.n_classes is not None and loss.n_classes != k:
         raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
                          f"{loss.n_classes}")
-    alpha, gamma, g = loss._vectors(k)
-    g = g if g in _GAMMAS else _multiclass_math.ANY_GAMMA  # gamma[c] is read then
-    if (g, loss._mode) not in _ROWS:
-        _ROWS[g, loss._mode] = _row_function(g, loss._mode)
-    constants = {"ROW": _ROWS[g, loss._mode], "ALPHA": alpha, "GAMMA": gamma,
-                 "EPS": loss.label_smoothing, "FLOOR": loss.min_hessian}
+    global _ROW
+    alpha, gamma, _ = loss._vectors(k)
+    if _ROW is None:
+        _ROW = _row_function()
+    constants = {"ROW": _ROW, "ALPHA": alpha, "GAMMA": gamma, "EPS": loss.label_smoothing,
+                 "MODE": loss._mode, "FLOOR": loss.min_hessian}
     return compile_kernel(k, constants)
 
 
