@@ -138,6 +138,7 @@ def test_study_runs_resumes_and_reports(quality, synthetic, tmp_path, monkeypatc
             # the posterior undoes alpha; the softmax of alpha-weighted scores does not
             assert float(r["ECE"]) < float(r["ECE_softmax"])
             assert r["hessian"] == "clipped" and r["start"] == "zero" and r["alpha"] == "inv"
+            assert 0.0 <= float(r["neg_hess"]) < 0.5  # rows where the exact hessian is < 0
     study.main(args)  # resumes: nothing left to do
     assert len(list(csv.DictReader(out.read_text().splitlines()))) == len(rows)
 

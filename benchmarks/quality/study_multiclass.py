@@ -186,7 +186,8 @@ def focal_model(booster, cfg, X, y, Xv, yv, alpha, seed, n_jobs, n_estimators, l
     est = focal_estimator(booster, cfg, alpha, seed, n_jobs, n_estimators, learning_rate)
     est.fit(X, y, eval_set=[(Xv, yv)])
     rounds = est.n_estimators_ if est.best_iteration_ is None else est.best_iteration_ + 1
-    return Fitted(est.decision_function, est.predict_proba, rounds, getattr(est, "loss_", None))
+    loss = est.loss_ if hasattr(est, "loss_") else est.focal_loss()
+    return Fitted(est.decision_function, est.predict_proba, rounds, loss)
 
 
 def subsample(rows, y, cap, seed):
