@@ -1,7 +1,11 @@
 """XGBoost training time: FocalObjective(gamma=2, alpha=0.25) vs built-in binary:logistic.
 
     python benchmarks/bench_xgboost.py [--rows 1000000] [--cols 50] [--rounds 100] [--reps 5]
-                                       [--nthread 2] [--depth 6]
+                                       [--nthread 2] [--depth 6] [--num-class K] [--floor]
+
+``--num-class K`` (K >= 3) times ``MulticlassFocalObjective(gamma=2)`` against the built-in
+``multi:softprob`` instead (classes of equal size), and the floor is a numpy softmax
+cross-entropy objective (``p = softmax(z); p - onehot, 2 p (1 - p)``).
 
 Data: make_classification, 2% positives, float32, one QuantileDMatrix shared by both runs.
 Parameters: tree_method hist, max_depth, nthread identical for both; numba gets the same thread
@@ -40,6 +44,7 @@ def main():
     ap.add_argument("--nthread", type=int, default=2)
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--num-class", type=int, default=1, help="K >= 3: multiclass focal loss")
     ap.add_argument("--floor", action="store_true", help="also time a numpy log-loss objective")
     args = ap.parse_args()
 
@@ -47,37 +52,50 @@ def main():
     import xgboost as xgb
     from sklearn.datasets import make_classification
 
-    from boostfocal.xgboost import FocalObjective, train
+    from boostfocal.xgboost import FocalObjective, MulticlassFocalObjective, train
 
     numba.set_num_threads(min(args.nthread, numba.config.NUMBA_NUM_THREADS))
     t0 = time.perf_counter()
+    k = args.num_class
     X, y = make_classification(args.rows, args.cols, n_informative=min(10, args.cols // 2),
-                               n_redundant=min(2, args.cols // 4), weights=[0.98], flip_y=0.0,
-                               random_state=args.seed)
+                               n_redundant=min(2, args.cols // 4),
+                               weights=[0.98] if k == 1 else None, n_classes=max(k, 2),
+                               flip_y=0.0, random_state=args.seed)
     dtrain = xgb.QuantileDMatrix(X.astype(np.float32), y, nthread=args.nthread)
     del X
-    print(f"data: {args.rows} x {args.cols}, positives {y.mean():.4f}, "
-          f"built in {time.perf_counter() - t0:.1f} s")
+    print(f"data: {args.rows} x {args.cols}, " + (f"positives {y.mean():.4f}" if k == 1 else
+                                                  f"{k} classes") +
+          f", built in {time.perf_counter() - t0:.1f} s")
 
     params = {"tree_method": "hist", "max_depth": args.depth, "nthread": args.nthread}
-    obj = FocalObjective(gamma=2.0, alpha=0.25)
+    if k == 1:
+        builtin_name, obj_name = "binary:logistic", "FocalObjective(2, alpha=0.25)"
+        obj = FocalObjective(gamma=2.0, alpha=0.25)
+    else:
+        builtin_name, obj_name = "multi:softprob", "MulticlassFocalObjective(2)"
+        obj = MulticlassFocalObjective(gamma=2.0)
+        params["num_class"] = k
 
     def focal(rounds=args.rounds):
         train(params, dtrain, rounds, obj=obj)
 
     def builtin(rounds=args.rounds):
-        xgb.train({**params, "objective": "binary:logistic"}, dtrain, rounds)
+        xgb.train({**params, "objective": builtin_name}, dtrain, rounds)
 
-    from scipy.special import expit
+    from scipy.special import expit, softmax
 
     labels = y.astype(np.float64)
+    onehot = np.eye(k)[y.astype(np.intp)] if k > 1 else None
 
     def logloss_obj(margins, _dtrain):
+        if k > 1:  # softmax cross-entropy, multi:softprob's hessian
+            p = softmax(margins.astype(np.float64), axis=1)
+            return p - onehot, 2.0 * p * (1.0 - p)
         p = expit(margins.astype(np.float64))
         return p - labels, p * (1.0 - p)
 
     def floor(rounds=args.rounds):
-        xgb.train({**params, "objective": "binary:logistic"}, dtrain, rounds, obj=logloss_obj)
+        xgb.train({**params, "objective": builtin_name}, dtrain, rounds, obj=logloss_obj)
 
     focal(2), builtin(2)  # warm-up: numba kernels loaded, allocator and threads up
     runs = {"focal": [], "builtin": []}
@@ -91,7 +109,7 @@ def main():
             print(f"  rep {rep} {name:8s} wall {runs[name][-1][0]:7.2f} s  "
                   f"cpu {runs[name][-1][1]:7.2f} s", flush=True)
 
-    margins = np.zeros(args.rows, dtype=np.float32)
+    margins = np.zeros(args.rows if k == 1 else (args.rows, k), dtype=np.float32)
     call = []
     for _ in range(10):
         call.append(timed(lambda: obj(margins, dtrain))[0])
@@ -103,15 +121,16 @@ def main():
           f"{platform.python_version()}, {os.cpu_count()} cpus; rows {args.rows}, "
           f"cols {args.cols}, rounds {args.rounds}, depth {args.depth}, nthread {args.nthread}, "
           f"reps {args.reps}")
-    print(f"built-in binary:logistic         median wall {bw:7.2f} s  cpu {bc:7.2f} s")
-    print(f"FocalObjective(2, alpha=0.25)    median wall {fw:7.2f} s  cpu {fc:7.2f} s")
+    print(f"built-in {builtin_name:23s} median wall {bw:7.2f} s  cpu {bc:7.2f} s")
+    print(f"{obj_name:32s} median wall {fw:7.2f} s  cpu {fc:7.2f} s")
     print(f"ratio focal / built-in           wall {fw / bw:.3f}x  cpu {fc / bc:.3f}x  "
           f"(pairwise wall ratios {', '.join(f'{r:.3f}' for r in f[:, 0] / b[:, 0])})")
     if args.floor:
         lw, lc = np.median(np.array(runs["floor"]), axis=0)
-        print(f"numpy log-loss custom objective  median wall {lw:7.2f} s  cpu {lc:7.2f} s  "
+        name = "numpy log-loss" if k == 1 else "numpy softmax CE"
+        print(f"{name + ' custom objective':32s} median wall {lw:7.2f} s  cpu {lc:7.2f} s  "
               f"(XGBoost's custom-objective floor: {lw / bw:.3f}x built-in)")
-    print(f"objective call on {args.rows} rows: median {np.median(call) * 1e3:.1f} ms "
+    print(f"objective call on {args.rows} rows x {k}: median {np.median(call) * 1e3:.1f} ms "
           f"({np.median(call) * args.rounds / bw * 100:.1f}% of the built-in training wall time "
           f"over {args.rounds} rounds)")
 

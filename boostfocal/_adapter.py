@@ -9,8 +9,43 @@ XGBoost and LightGBM forward to the booster as unknown parameters.
 """
 from __future__ import annotations
 
+import sys
+import warnings
+
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
+
+_BOOSTERS = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost"}
+_WARNED = set()  # keys of the once-per-process warnings already given
+
+
+def caller_module(depth=2):
+    """The module whose code called the function ``depth - 1`` frames up (one frame lookup)."""
+    try:
+        return sys._getframe(depth).f_globals.get("__name__", "")
+    except ValueError:
+        return ""
+
+
+def booster_package(module):
+    """'xgboost', 'lightgbm' or 'catboost' when ``module`` belongs to that booster, else None."""
+    top = module.partition(".")[0]
+    return top if top in _BOOSTERS else None
+
+
+def booster_of(*objects):
+    """The booster package that defines one of ``objects``' types (a DMatrix, a Dataset, ...)."""
+    for obj in objects:
+        top = booster_package(type(obj).__module__)
+        if top:
+            return top
+    return None
+
+
+def warn_once(key, message, stacklevel=3):
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def _rebuild(cls, params):
@@ -29,6 +64,27 @@ class LossParams:
     __slots__ = ("loss",)
     LOSS = None
     _extra: dict = {}
+    _booster = None  # the package whose calling convention the subclass serves
+
+    def _wrong_booster(self, caller):
+        """The TypeError for an object handed to another booster than its own."""
+        kind, inner = type(self).__name__, repr(self.loss)[len(type(self.loss).__name__) + 1:-1]
+        fix = (f"use boostfocal.{caller}.{kind}({inner})" if caller else
+               f"use the {kind} of that booster's boostfocal module")
+        return TypeError(f"boostfocal.{self._booster}.{kind} serves {_BOOSTERS[self._booster]} "
+                         f"only, but {_BOOSTERS.get(caller, 'another booster')} called it with "
+                         f"its own calling convention: {fix}")
+
+    def calc_ders_range(self, *args):
+        """CatBoost's objective call (CatBoost's own classes override it): refused here."""
+        raise self._wrong_booster("catboost")
+
+    def _refuse_foreign(self, module, *args):
+        """Raise ``_wrong_booster`` when the calling ``module`` or an argument's type belongs to
+        another booster. O(1): one module name and the types of the arguments."""
+        caller = booster_package(module) or booster_of(*args)
+        if caller is not None and caller != self._booster:
+            raise self._wrong_booster(caller)
 
     def __init__(self, **loss_params):
         object.__setattr__(self, "loss", self.LOSS(**loss_params))
@@ -48,6 +104,9 @@ class LossParams:
         return params
 
     def __setattr__(self, name, value):
+        if name == "_jited" and self._booster != "catboost":
+            # CatBoost marks a Python loss_function / eval_metric it has numba-compiled
+            raise self._wrong_booster("catboost")
         raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
 
     def __copy__(self):

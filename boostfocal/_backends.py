@@ -62,6 +62,18 @@ def _multiclass_primitives(xp):
 
 MULTICLASS_NUMPY = bind(_multiclass_primitives(np), module=_multiclass_math,
                         names=_MULTICLASS_FUNCS)
+_MULTICLASS_CUPY = None
+
+
+def multiclass_eager(xp):
+    """The multiclass formulas bound to ``xp``'s ufuncs (numpy, or CuPy built on first use)."""
+    global _MULTICLASS_CUPY
+    if xp is np:
+        return MULTICLASS_NUMPY
+    if _MULTICLASS_CUPY is None:
+        _MULTICLASS_CUPY = bind(_multiclass_primitives(xp), module=_multiclass_math,
+                                names=_MULTICLASS_FUNCS)
+    return _MULTICLASS_CUPY
 _CUPY = None
 
 

@@ -1,15 +1,13 @@
-"""The two loss families the booster adapters serve, as shape translators.
+"""What the booster adapters' family translators share between boosters: class-index labels
+checked as the boosters store them (floats 0..K-1), the multiclass start, and a constant start
+as per-row init scores.
 
-An adapter class body (objective, metric, train helper) is written once; what differs between
-the binary ``FocalLoss`` and the ``MulticlassFocalLoss`` is asked of its family here:
-
-* the raw scores' shape: (n,) for binary, (n, K) with K >= 2 for multiclass;
-* the labels: in [0, 1] (checked by ``FocalLoss``) or class indices 0..K-1 stored as floats;
-* the start: the focal-optimal constant, a float or a (K,) vector, and its per-row form.
-
-The start depends on the labels only through their weighted mean (binary) or the weighted class
-frequencies (multiclass), because the loss is linear in the label (the one-hot row): both are
-reduced here, from numpy arrays or, on the cluster, from dask collections.
+Each adapter module writes its objective, metric and train helper once and asks a small family
+object (``_BINARY`` / ``_MULTICLASS`` there) what differs: the raw scores' shape ((n,) or
+(n, K)), the labels ([0, 1] or class indices), the start (a float or a (K,) vector). The
+multiclass start depends on the labels only through the weighted class frequencies, because the
+loss is linear in the label row; they are reduced here from numpy arrays or, on the cluster,
+from dask collections.
 """
 from __future__ import annotations
 
@@ -32,11 +30,14 @@ def _labels_1d(y, name="y_true"):
 def _check_class_range(lo, hi, nonintegral, num_class, name="y_true"):
     """Raise unless every label is a class index in 0..num_class-1 (num_class None: any)."""
     top = "K-1" if num_class is None else num_class - 1
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0 or nonintegral or (
-            num_class is not None and hi > num_class - 1):
-        raise ValueError(
-            f"{name} must hold class indices 0, 1, ..., {top} (integral floats, no NaN); got "
-            f"values in [{lo}, {hi}]" + (" with non-integral values" if nonintegral else ""))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        found = "NaN or inf"
+    elif lo < 0 or nonintegral or (num_class is not None and hi > num_class - 1):
+        found = f"values in [{lo:g}, {hi:g}]" + (", not all integral" if nonintegral else "")
+    else:
+        return
+    raise ValueError(f"{name} must hold class indices 0, 1, ..., {top} (integral floats, as the "
+                     f"boosters store them); got {found}")
 
 
 def _check_num_class(num_class, who="num_class"):
@@ -99,40 +100,18 @@ def dask_class_frequencies(y, sample_weight=None, num_class=None):
     return _normalised(np.array(counts, dtype=np.float64))
 
 
-class Binary:
-    """One raw score per row; labels in [0, 1]; a float start."""
-
-    name = "binary"
-    other = "FocalObjective / FocalMetric"  # what the multiclass family's errors point at
-
-    @staticmethod
-    def num_outputs(num_class):
-        return 1
-
-    @staticmethod
-    def start_rows(start, n):
-        return np.full(n, float(start))
+def start_rows(start, n):
+    """A constant start as the per-row init score a booster's Dataset takes: (n,) for a float,
+    (n, K) rows for a vector of K."""
+    start = np.asarray(start, dtype=np.float64)
+    return np.full(n, float(start)) if start.ndim == 0 else np.tile(start, (n, 1))
 
 
-class Multiclass:
-    """(n, K) raw scores, K >= 2; labels are class indices 0..K-1; a (K,) start."""
-
-    name = "multiclass"
-    other = "MulticlassFocalObjective / MulticlassFocalMetric"  # what binary errors point at
-
-    @staticmethod
-    def num_outputs(num_class):
-        return num_class
-
-    @staticmethod
-    def start_rows(start, n):
-        return np.tile(np.asarray(start, dtype=np.float64), (n, 1))
-
-    @staticmethod
-    def start(loss, y, w, num_class=None):
-        """The focal-optimal constant vector: ``loss.init_score`` of the class frequencies."""
-        if hasattr(y, "__dask_graph__"):
-            freq = dask_class_frequencies(y, w, num_class)
-        else:
-            freq = class_frequencies(y, w, num_class)
-        return np.asarray(loss.init_score(freq[None, :]), dtype=np.float64)
+def multiclass_start(loss, y, w, num_class=None):
+    """The focal-optimal constant vector (K,): ``loss.init_score`` of the weighted class
+    frequencies of class-index labels (numpy, or dask collections reduced on the cluster)."""
+    if hasattr(y, "__dask_graph__"):
+        freq = dask_class_frequencies(y, w, num_class)
+    else:
+        freq = class_frequencies(y, w, num_class)
+    return np.asarray(loss.init_score(freq[None, :]), dtype=np.float64)

@@ -1,26 +1,29 @@
 """The ``_multiclass_math`` formulas compiled by numba: one loop over rows per entry point.
 
-``ROW`` is the formulas bound to scalar primitives and compiled with ``inline="always"``: a numba
-kernel that works on single rows calls them directly (CatBoost's per-object
-``calc_ders_multi(approx, target, weight)``), for example::
+``ROW`` is the formulas bound to scalar primitives and compiled with ``inline="always"``; its
+functions are also module attributes ``row_gradient_hessian``, ``row_gradient_full_hessian``,
+``row_loss``, ``row_posterior``, which a numba kernel working on single rows calls directly
+(CatBoost's per-object ``calc_ders_multi(approx, target, weight)``), for example::
 
-    from boostfocal._multiclass_kernels import ROW
+    from boostfocal import _multiclass_kernels as mk
 
     @numba.njit
     def ders(approx, target, weight):           # K, ALPHA, GAMMA, G, EPS, MODE, FLOOR: globals
         grad, hess = np.empty(K), np.empty((K, K))
         e, f, c = np.empty(K), np.empty(K), np.empty(K)
-        ROW.gradient_full_hessian(approx, target, K, ALPHA, GAMMA, G, EPS, MODE, FLOOR, weight,
-                                  grad, hess, e, f, c)
+        mk.row_gradient_full_hessian(approx, target, K, ALPHA, GAMMA, G, EPS, MODE, FLOOR,
+                                     weight, grad, hess, e, f, c)
         return grad, hess
 
-with ``approx`` the K scores (float64 array), ``target`` the class index (a number) or a row of
-K label probabilities, ALPHA/GAMMA float64 arrays of K, G = the common gamma or
-``_multiclass_math.ANY_GAMMA`` (per-class; a constant G in {0, 1, 2, 3} compiles to products),
-MODE one of ``_multiclass_math.EXACT/EXPECTED/CLIPPED``, weight = w * scale (CatBoost maximises:
-scale -1). ``ROW.gradient_hessian(z, y, K, alpha, gamma, G, eps, mode, floor, ws, grad, hess, c)``
-gives the diagonal instead (grad, hess are also scratch; c one more row of K). The functions
-check nothing: callers pass rows of K finite scores and valid labels.
+(numba resolves module attributes, not a namespace's). ``approx``: the K scores (float array);
+``target``: the class index (a number) or a row of K label probabilities; ALPHA/GAMMA: float64
+arrays of K; G: the common gamma or ``_multiclass_math.ANY_GAMMA`` (read GAMMA[c]); MODE:
+``_multiclass_math.EXACT/EXPECTED/CLIPPED``; weight: w * scale (CatBoost maximises: scale -1).
+``row_gradient_hessian(z, y, K, alpha, gamma, G, eps, mode, floor, ws, grad, hess, c)`` gives
+the diagonal instead (grad and hess also serve as scratch; c: one more row of K);
+``row_loss(z, y, K, alpha, gamma, G, eps, e)`` returns the unweighted loss;
+``row_posterior(z, K, alpha, gamma, G, e, out)`` writes eta. The row functions check nothing:
+callers pass K finite scores and a valid label.
 
 The loops below check every value they read (finite scores, labels in range, weights >= 0) and
 return the number of bad rows; ``MulticlassFocalLoss`` checks shapes, dtypes and byte order
@@ -49,7 +52,7 @@ def _sources_sha256():
 
 # numba invalidates a cached kernel only when *this* file changes: the disk cache is used only
 # while _multiclass_math and _libm still hash to this value (tests/test_multiclass.py checks it).
-SOURCES_SHA256 = "72d95e4b561e2bf4080faa6fcf18032f3cf205fa94d4982c753bae1d6c466ec2"
+SOURCES_SHA256 = "4cf40214ea7ae2ce4770e5bfddb04e7cc53d69c1e3bacd230b73a1ec5179465d"
 _CACHE = _sources_sha256() == SOURCES_SHA256
 
 _jit = numba.njit(**_libm.FLAGS)
@@ -93,7 +96,10 @@ ROW = bind(
          onehot=onehot),
     wrap=_inline, module=_multiclass_math, names=_MULTICLASS_FUNCS,
 )
-_gh, _gfh, _loss, _post = ROW.gradient_hessian, ROW.gradient_full_hessian, ROW.loss, ROW.posterior
+row_gradient_hessian = _gh = ROW.gradient_hessian
+row_gradient_full_hessian = _gfh = ROW.gradient_full_hessian
+row_loss = _loss = ROW.loss
+row_posterior = _post = ROW.posterior
 
 ANY_GAMMA = _multiclass_math.ANY_GAMMA
 _MAX = 1.7976931348623157e308

@@ -34,7 +34,8 @@ and the expected gradient p_j Fu - eta_j F_j is 0.
 
 Stability: p and s from e_k = exp(z_k - max z) (exp only sees arguments <= 0), S = 1 + S1 with
 S1 = sum_{k != m} e_k, s_c = (S - e_c) / S for c != m and s_m = S1 / S (never 1 - q),
-l_c = z_c - max z - log1p(S1) (a log-softmax), l / s formed as a ratio (it lies in [-inf, -1]).
+l_c = z_c - max z - log1p(S1) (a log-softmax, floored at -1e300: only scores near the float64
+limit, whose differences overflow, reach it), l / s formed as a ratio (it lies in [-inf, -1]).
 
 The functions use only arithmetic, ``range`` loops over the K classes and the primitives
 ``exp, log1p, maximum, where, power, f64, skip, onehot``; they are never called from here: ``_backends``
@@ -56,6 +57,7 @@ Arguments shared by the functions (numba kernels bake the constants in):
 EXACT, EXPECTED, CLIPPED = 0, 1, 2
 ANY_GAMMA = -1.0  # G: gamma differs by class (read gamma[c])
 TINY = 1e-300  # guards 0 / 0 where a ratio's numerator vanishes with its denominator
+LOG_FLOOR = 1e300  # |log p| beyond this only arises from scores whose differences overflow
 
 
 def label(y, c, K, eps):
@@ -84,7 +86,9 @@ def class_terms(zc, ec, c, m, zmax, s1, log_s, a, g):
     big = 1.0 + s1
     p = ec / big
     s = where(c == m, s1, big - ec) / big  # noqa: F821
-    lg = f64(zc) - zmax - log_s  # noqa: F821  log p_c
+    # log p_c; floored at -1e300 so that scores near the float64 limit (whose differences
+    # overflow to -inf) give 0 * (-1e300) = 0 in F and C instead of 0 * -inf = NaN
+    lg = maximum(f64(zc) - zmax - log_s, -LOG_FLOOR)  # noqa: F821
     sg = power(s, g)  # noqa: F821
     r = lg / maximum(s, TINY)  # noqa: F821  log(q) / (1 - q) <= -1 (0 only where s^g = 0 or g = 0)
     f = a * sg * (1.0 - g * p * r)

@@ -68,8 +68,10 @@ def target(y, w, n, xp=np):
         classes = np.unique(xp.asnumpy(y) if hasattr(xp, "asnumpy") else y)
         if np.isfinite(classes).all() and np.all(classes == np.round(classes)) and classes.size > 2:
             raise ValueError(
-                f"y_true has {classes.size} classes {classes[:10]}: boostfocal's focal loss is "
-                "binary (labels 0/1 or soft labels in [0, 1]); multi-class is not supported"
+                f"y_true has {classes.size} classes {classes[:10]}: FocalLoss and the binary "
+                "objectives are binary (labels 0/1 or soft labels in [0, 1]); multi-class is not "
+                "supported by them: use MulticlassFocalLoss, or MulticlassFocalObjective / "
+                "MulticlassFocalMetric of boostfocal.xgboost / boostfocal.lightgbm"
             )
         raise ValueError(
             f"y_true must lie in [0, 1] (binary 0/1 or soft labels) with no NaN; got values in "

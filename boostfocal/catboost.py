@@ -49,22 +49,20 @@ CatBoost facts this module handles (1.2.10):
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
 from catboost import CatBoost, CatBoostClassifier, Pool
 
-from . import _catboost_kernels
+from . import _catboost_kernels, _stored
 from . import _validation as check
-from ._adapter import FocalParams, MulticlassFocalParams
-from .loss import FocalLoss
-from .multiclass import MulticlassFocalLoss
+from ._adapter import (FocalParams, MulticlassFocalParams, booster_package, caller_module,
+                       warn_once)
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
            "fit", "train", "predict_proba"]
 
-_METADATA_KEY = "boostfocal_loss"  # the FocalLoss parameters, stored in the model's metadata
+_fitting = 0  # how many boostfocal.catboost.fit calls are training now (the objective warns if 0)
 _GPU = ("task_type='GPU': CatBoost runs a Python objective on the GPU only as a numba CUDA kernel "
         "(calc_ders_range_gpu), which boostfocal does not provide; train with task_type='CPU' "
         "(FocalMetric alone does work as the eval_metric of a built-in GPU objective)")
@@ -76,9 +74,16 @@ _BINARY = ("CatBoost keeps one raw score per row (two classes, or no class_names
 
 
 class _Objective:
-    """What the binary and multi-class objectives share: CatBoost's GPU lookup."""
+    """What the binary and multi-class objectives share: refusing other boosters' calls and
+    CatBoost's GPU lookup."""
 
     __slots__ = ()
+    _booster = "catboost"
+
+    def __call__(self, *args, **kwargs):
+        """XGBoost and LightGBM call objectives; CatBoost calls ``calc_ders_range`` /
+        ``calc_ders_multi``."""
+        raise self._wrong_booster(booster_package(caller_module()) or "")
 
     @property
     def calc_ders_range_gpu(self):  # CatBoost's GPU callback reads it; the error aborts training
@@ -90,6 +95,7 @@ class _Metric:
     per call over the rows CatBoost hands over (lower is better)."""
 
     __slots__ = ()
+    _booster = "catboost"
     no_jit = True  # see the module docstring: the loss is already compiled, and we are immutable
 
     def is_max_optimal(self):
@@ -114,12 +120,38 @@ class FocalObjective(_Objective, FocalParams):
     no_jit = True  # see the module docstring: FocalLoss is already compiled, and we are immutable
 
     def calc_ders_range(self, approxes, targets, weights):
+        _warn_plain(self)
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
 
     def calc_ders_multi(self, approxes, target, weight):
         raise ValueError(f"CatBoost asked for multi-class derivatives (class_names has more than "
                          f"two classes): {_MULTICLASS}")
+
+
+_PLAIN_WARNING = (
+    "CatBoost is training boostfocal.catboost.FocalObjective outside boostfocal.catboost.fit: "
+    "CatBoostClassifier then needs class_names=[0, 1] (else predict() raises IndexError) and "
+    "eval_metric=FocalMetric(...); training starts at 0; its predict_proba is the sigmoid of the "
+    "raw score, not the focal posterior: use boostfocal.catboost.predict_proba(model, X). "
+    "boostfocal.catboost.fit(model, X, y, ...) sets all of it, starts at the focal optimum and "
+    "stores the loss in the model file.")
+_PLAIN_WARNING_MULTICLASS = (
+    "CatBoost is training boostfocal.catboost.MulticlassFocalObjective outside "
+    "boostfocal.catboost.fit: it then needs class_names (the K labels) and "
+    "eval_metric=MulticlassFocalMetric(...); training starts at 0; CatBoost's predict_proba is "
+    "the softmax of the raw scores, not the focal posterior: use "
+    "boostfocal.catboost.predict_proba(model, X, loss=...). boostfocal.catboost.fit(model, X, y, "
+    "...) sets all of it, starts at the focal optimum and stores the loss in the model file.")
+
+
+def _warn_plain(objective):
+    """Warn once per process and objective class when CatBoost trains it outside ``fit``."""
+    if not _fitting and booster_package(caller_module(3)) == "catboost":
+        if isinstance(objective, MulticlassFocalObjective):
+            warn_once("catboost.plain.multiclass", _PLAIN_WARNING_MULTICLASS, stacklevel=3)
+        else:
+            warn_once("catboost.plain", _PLAIN_WARNING, stacklevel=3)
 
 
 class FocalMetric(_Metric, FocalParams):
@@ -144,9 +176,10 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     ``calc_ders_multi(approxes, target, weight)`` returns minus the weighted gradient (K,) and
     minus the weighted full K x K hessian, as tuples (CatBoost maximises, reads the upper triangle
     and solves each leaf's Newton step by Cholesky: the "expected" and "clipped" hessians are
-    positive semi-definite). It is a numba kernel compiled for the actual K with the parameters as
-    constants (``_catboost_kernels``), once per parameter set and K per process, which CatBoost
-    calls directly: the first call of a fit picks K from the approxes and installs the kernel.
+    positive semi-definite); entries below the diagonal, which CatBoost never reads, are None.
+    It is a numba kernel compiled for the actual K with the parameters as constants
+    (``_catboost_kernels``), once per parameter set and K per process, which CatBoost calls
+    directly: the first call of a fit picks K from the approxes and installs the kernel.
     """
 
     __slots__ = ("calc_ders_multi",)  # the kernel CatBoost calls; reset at the start of a fit
@@ -167,6 +200,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         return _catboost_kernels.calc_ders_multi(self.loss, num_class)
 
     def _first_call(self, approxes, target, weight):
+        _warn_plain(self)
         kernel = self.kernel(len(approxes))
         object.__setattr__(self, "calc_ders_multi", kernel)
         return kernel(approxes, target, weight)
@@ -194,7 +228,6 @@ class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
 
 _OBJECTIVES = (FocalObjective, MulticlassFocalObjective)
 _METRICS = {FocalObjective: FocalMetric, MulticlassFocalObjective: MulticlassFocalMetric}
-_LOSSES = {"binary": FocalLoss, "multiclass": MulticlassFocalLoss}
 
 
 # -- training with the focal start -----------------------------------------------------------
@@ -253,7 +286,9 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     if defaults:
         model.set_params(**defaults)
 
+    global _fitting
     lent = []  # Pools given the start as baseline, reset afterwards: predict() adds a baseline
+    _fitting += 1
     try:
         if isinstance(X, Pool):
             if not given:
@@ -264,12 +299,13 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
             eval_set = _eval_pools(eval_set, start, X, fit_params, model, lent)
         model.fit(X, y, eval_set=eval_set, **fit_params)
     finally:
+        _fitting -= 1
         for pool in lent:
             pool.set_baseline(_baseline(np.zeros_like(start), pool.num_row()))
     scale, bias = model.get_scale_and_bias()
     bias = np.add(bias, start)
     model.set_scale_and_bias(scale, bias.tolist() if bias.ndim else float(bias))
-    model.get_metadata()[_METADATA_KEY] = _stored(objective.loss)
+    model.get_metadata()[_stored.KEY] = _stored.dumps(objective.loss)
     return model
 
 
@@ -288,16 +324,20 @@ def predict_proba(model, data, loss=None, **predict_params):
     scores.
 
     CatBoost's own ``predict_proba`` is sigmoid / softmax of the raw scores, which is the focal
-    posterior only for gamma = 0 without class weights (it ranks rows the same way). ``loss``
-    defaults to the model's objective or, for a model trained by ``fit`` and saved, to the loss
-    stored in its metadata.
+    posterior only for gamma = 0 without class weights (it ranks rows the same way). ``loss`` (a
+    ``FocalLoss`` / ``MulticlassFocalLoss`` or an objective holding one) defaults to the model's
+    objective (``model`` is a CatBoost model or a ``FocalCatBoostClassifier``) or, for a model
+    trained by ``fit`` and saved (cbm or json), to the loss stored in its metadata. ``data`` is a
+    Pool or what ``model.predict`` takes; ``predict_params`` go to it (``ntree_end``, ...). The
+    model predicts with every tree it holds: with an eval set CatBoost's default
+    ``use_best_model`` already cut it at the best iteration.
     """
-    loss = _model_loss(model) if loss is None else loss
-    if not isinstance(loss, tuple(_LOSSES.values())):
-        raise TypeError("loss must be a FocalLoss or MulticlassFocalLoss, got "
-                        f"{type(loss).__name__}")
+    model = getattr(model, "booster_", model)  # a FocalCatBoostClassifier's
+    if loss is None:
+        loss = _model_loss(model)
+    loss = _stored.resolve(loss, None, "", "")
     raw = model.predict(data, prediction_type="RawFormulaVal", **predict_params)
-    return loss.predict_proba(raw)
+    return loss.predict_proba(np.asarray(raw, dtype=np.float64))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -434,24 +474,13 @@ def _eval_pools(eval_set, start, X, fit_params, model, lent):
     return pools[0] if single else pools
 
 
-def _stored(loss):
-    """The loss's parameters as JSON for the model's metadata (with its family if multi-class;
-    a binary entry is the plain parameter dict, as before)."""
-    params = {k: (np.asarray(v).tolist() if isinstance(v, (tuple, list, np.ndarray)) else v)
-              for k, v in loss.get_params().items()}
-    if isinstance(loss, MulticlassFocalLoss):
-        params["family"] = "multiclass"
-    return json.dumps(params)
-
-
 def _model_loss(model):
+    if not isinstance(model, CatBoost):
+        raise TypeError(f"model must be a CatBoost model, got {type(model).__name__}")
     objective = model.get_params().get("loss_function")
     if isinstance(objective, _OBJECTIVES):
         return objective.loss
-    stored = model.get_metadata().get(_METADATA_KEY) if model.is_fitted() else None
-    if stored is None:
-        raise ValueError("the model holds no boostfocal loss (not trained by "
-                         "boostfocal.catboost.fit): pass loss=FocalLoss(...) or "
-                         "MulticlassFocalLoss(...)")
-    params = json.loads(stored)
-    return _LOSSES[params.pop("family", "binary")](**params)
+    stored = model.get_metadata().get(_stored.KEY) if model.is_fitted() else None
+    return _stored.resolve(None, stored, "this CatBoost model",
+                           "Train it with boostfocal.catboost.fit, or pass "
+                           "loss=FocalLoss(...) / MulticlassFocalLoss(...).")

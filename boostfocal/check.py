@@ -47,12 +47,16 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     The gradient is held against (L(z+h) - L(z-h)) / 2h and the hessian against
     (G(z+h) - G(z-h)) / 2h. A ``FocalLoss`` whose hessian mode is not "exact" is checked in its
     exact mode: the other modes are not derivatives by design. Arrays may be numpy or CuPy (the
-    differences are then taken on the GPU). Returns a ``GradientCheck``.
+    differences are then taken on the GPU). Raw scores of shape (n, K) (``MulticlassFocalLoss``)
+    are differenced one class column at a time, the hessian being the diagonal. Returns a
+    ``GradientCheck`` (``worst_*_at``: the score of the worst row, for (n, K) its largest).
     """
     if getattr(objective, "hessian", "exact") != "exact" and hasattr(objective, "replace"):
         objective = objective.replace(hessian="exact")
     xp = array_namespace(raw_score)
     z = xp.asarray(raw_score, dtype=xp.float64)
+    if z.ndim == 2:
+        return _check_columns(xp, objective, y_true, z, sample_weight, step)
     grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
     l_plus = objective.loss(y_true, z + step, sample_weight)
     l_minus = objective.loss(y_true, z - step, sample_weight)
@@ -62,3 +66,23 @@ def check_gradients(objective, y_true, raw_score, sample_weight=None, *, step=1e
     eh = _relative(xp, hess, (g_plus - g_minus) / (2 * step), g_plus, g_minus, step)
     ig, ih = int(xp.argmax(eg)), int(xp.argmax(eh))
     return GradientCheck(float(eg[ig]), float(eh[ih]), float(z[ig]), float(z[ih]), z.shape[0])
+
+
+def _check_columns(xp, objective, y_true, z, sample_weight, step):
+    """check_gradients for (n, K) scores: class column j shifted by +-h at a time."""
+    grad, hess = objective.gradient_hessian(y_true, z, sample_weight)
+    eg, eh = xp.zeros(z.shape[0]), xp.zeros(z.shape[0])
+    for j in range(z.shape[1]):
+        d = xp.zeros(z.shape[1])
+        d[j] = step
+        l_plus = objective.loss(y_true, z + d, sample_weight)
+        l_minus = objective.loss(y_true, z - d, sample_weight)
+        g_plus = objective.gradient_hessian(y_true, z + d, sample_weight)[0][:, j]
+        g_minus = objective.gradient_hessian(y_true, z - d, sample_weight)[0][:, j]
+        eg = xp.maximum(eg, _relative(xp, grad[:, j], (l_plus - l_minus) / (2 * step), l_plus,
+                                      l_minus, step))
+        eh = xp.maximum(eh, _relative(xp, hess[:, j], (g_plus - g_minus) / (2 * step), g_plus,
+                                      g_minus, step))
+    ig, ih = int(xp.argmax(eg)), int(xp.argmax(eh))
+    return GradientCheck(float(eg[ig]), float(eh[ih]), float(z[ig].max()), float(z[ih].max()),
+                         z.shape[0])

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _validation as check
 from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 KERAS_EPSILON = 1e-7  # keras.config.epsilon() and focal-loss's _EPSILON
 _REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -121,3 +122,149 @@ def binary_focal_loss(y_true, y_pred, gamma, *, pos_weight=None, from_logits=Fal
     loss = FocalLoss(gamma=gamma, alpha=0.0) if a == 0.0 else FocalLoss(gamma=gamma, pos_weight=a)
     shape = y.shape
     return loss.loss(y.ravel(), p.ravel()).reshape(shape)
+
+
+# --- multiclass ----------------------------------------------------------------------------------
+def _softmax(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _class_axis_last(name, x, axis):
+    """x with its class axis moved last (at least 1-D, float64); NaN rejected."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have a class axis, got a scalar")
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} of shape {x.shape}")
+    if np.isnan(x).any():
+        raise ValueError(f"{name} contains NaN")
+    return np.moveaxis(x, axis, -1)
+
+
+def _per_class_values(name, value, k):
+    """A scalar, or a length-K vector of finite values (broadcast over the class axis)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != k):
+        raise ValueError(f"{name} must be a scalar or a list of K = {k} values (one per class), "
+                         f"got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite")
+    return arr
+
+
+def _keras_reduce(values, sample_weight, reduction):
+    """Keras 3 ``Loss`` reduction of per-example values (weights broadcast over leading axes)."""
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.ndim < values.ndim:
+            sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
+        try:
+            values = values * sw
+        except ValueError:
+            raise ValueError(f"sample_weight shape {np.shape(sample_weight)} does not broadcast "
+                             f"to the loss shape {values.shape}") from None
+    if reduction in (None, "none"):
+        return values
+    total = values.sum()
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = float(np.sum(sample_weight))
+    else:
+        divisor = float(values.size)
+    return total / divisor if divisor else 0.0
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                                   sample_weight=None):
+    """Keras 3 categorical focal cross-entropy (function plus ``Loss`` reduction), in float64.
+
+    With one-hot (or probability) labels y smoothed to y (1 - ls) + ls / K, probabilities
+    p = y_pred (softmax of it if ``from_logits``) renormalised to sum 1 and clipped to
+    [1e-7, 1 - 1e-7], per example::
+
+        sum_c alpha_c (1 - p_c)^gamma (-y_c log p_c)
+
+    ``alpha`` a scalar or one value per class. Then multiplied by ``sample_weight`` and reduced as
+    Keras does ("sum_over_batch_size"/"mean", "sum", "mean_with_sample_weight", None/"none").
+    Keras clips also for logits, so confident predictions differ from the exact loss
+    (``MulticlassFocalLoss``, which trains).
+    """
+    gamma = check.real("gamma", gamma, low=0.0)
+    label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    p = _class_axis_last("y_pred", y_pred, axis)
+    y = _class_axis_last("y_true", y_true, axis)
+    if y.shape != p.shape:
+        raise ValueError(f"y_true shape {np.shape(y_true)} and y_pred shape {np.shape(y_pred)} "
+                         "differ (y_true must be one-hot or probability rows)")
+    if not ((y >= 0) & (y <= 1)).all():
+        raise ValueError("y_true must lie in [0, 1] (one-hot or probability rows)")
+    k = p.shape[-1]
+    alpha = _per_class_values("alpha", alpha, k)
+    if label_smoothing:
+        y = y * (1.0 - label_smoothing) + label_smoothing / k
+    if from_logits:
+        p = _softmax(p)
+    out = np.clip(p / p.sum(axis=-1, keepdims=True), KERAS_EPSILON, 1.0 - KERAS_EPSILON)
+    values = ((1.0 - out) ** gamma * alpha * (-y * np.log(out))).sum(axis=-1)
+    return _keras_reduce(values, sample_weight, reduction)
+
+
+def sparse_categorical_focal_loss(y_true, y_pred, gamma, *, class_weight=None, from_logits=False,
+                                  axis=-1):
+    """The ``focal-loss`` package's ``sparse_categorical_focal_loss``: per-example loss (no
+    reduction) for integer labels y::
+
+        L = -class_weight_y (1 - p_y)^gamma_y log p_y
+
+    ``gamma`` a scalar or one per class (the true class's applies). ``from_logits=True`` is the
+    exact loss on the logits (``MulticlassFocalLoss.loss``). With probabilities the package
+    takes log p_y from the probabilities clipped to [1e-7, 1 - 1e-7] and renormalised, and the
+    modulating factor from the unclipped p_y; reproduced here.
+    """
+    z = _class_axis_last("y_pred", y_pred, axis)
+    k = z.shape[-1]
+    if k < 2:
+        raise ValueError(f"y_pred must have K >= 2 classes along axis {axis}, got {k}")
+    gammas = _per_class_values("gamma", gamma, k)
+    if (gammas < 0).any():
+        raise ValueError("gamma must be >= 0")
+    weights = None if class_weight is None else _per_class_values("class_weight", class_weight, k)
+    if weights is not None and weights.ndim == 0:
+        raise ValueError(f"class_weight must be a list of K = {k} values (one per class)")
+    y = np.asarray(y_true)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y_true must hold integer class labels, got dtype {y.dtype}")
+    if y.size != z.size // k:
+        raise ValueError(f"y_true has {y.size} labels but y_pred has {z.size // k} examples "
+                         f"of K = {k} classes")
+    shape = z.shape[:-1]
+    y = y.reshape(-1).astype(np.float64)
+    if not ((y >= 0) & (y < k) & (y == np.floor(y))).all():
+        raise ValueError(f"y_true must hold integer class labels in 0..{k - 1}")
+    z = z.reshape(-1, k)
+    if from_logits:
+        if not np.isfinite(z).all():
+            raise ValueError("y_pred (logits) must be finite")
+        fl = MulticlassFocalLoss(gamma=float(gammas) if gammas.ndim == 0 else gammas,
+                                 alpha=weights)
+        return fl.loss(y, z).reshape(shape)
+    idx = y.astype(np.intp)
+    rows = np.arange(z.shape[0])
+    logits = np.log(np.clip(z, KERAS_EPSILON, 1.0 - KERAS_EPSILON))
+    arg = logits.argmax(axis=1)
+    top = logits[rows, arg]
+    others = np.exp(logits - top[:, None])
+    others[rows, arg] = 0.0  # log-sum-exp = top + log1p(sum of the others): no log(1 + tiny)
+    xent = (top - logits[rows, idx]) + np.log1p(others.sum(axis=1))
+    g = gammas if gammas.ndim == 0 else gammas[idx]
+    loss = (1.0 - z[rows, idx]) ** g * xent
+    if weights is not None:
+        loss = loss * weights[idx]
+    return loss.reshape(shape)

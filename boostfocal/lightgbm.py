@@ -20,28 +20,55 @@ differs. LightGBM passes (n, K) raw scores in column-major order and flattens 2-
 that order (a 1-D return must be class-major); the start is a vector of K constants, folded
 into the first iteration's K trees. LightGBM's built-in ``multiclass`` scales the softmax
 hessian by K / (K - 1); so does ``MulticlassFocalObjective`` by default (``hessian_scale``).
+
+Where the loss travels: LightGBM keeps no user attributes, and drops unknown training parameters
+("Unknown parameter"). What a model text does keep verbatim is its ``parameters:`` block when the
+model was *loaded* (``model_from_string``, which ``lightgbm.train`` itself does before returning
+unless ``keep_training_booster=True``), and reloading never interprets a line it does not know.
+``train`` therefore reloads the booster from its own text with one more line,
+``[boostfocal_loss: <percent-encoded JSON>]`` (``Booster.params`` does not list it; quotes would
+break LightGBM's JSON of the loaded parameters, hence the encoding), which every later
+``save_model`` / ``model_to_string`` / pickle writes back.
 """
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote, unquote
 
 import lightgbm as lgb
 import numpy as np
 
+from . import _params, _stored
 from . import _validation as check
-from ._adapter import FocalParams, MulticlassFocalParams
-from ._family import Binary, Multiclass, class_frequencies
+from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
+from ._family import class_frequencies, multiclass_start, start_rows
+from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "add_init_score", "posterior"]
+           "train", "add_init_score", "predict_proba", "posterior"]
 
 # LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
 _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
 _METRIC = ("metric", "metrics", "metric_types")
 _NUM_CLASS = ("num_class", "num_classes")
 _LINEAR = ("linear_tree", "linear_trees")
+_SCALE_POS = ("scale_pos_weight",)
+_UNBALANCE = ("is_unbalance", "unbalance", "unbalanced_sets")
 
 
 class _Binary:
     """One raw score per row, labels in [0, 1], a float start; 1-D returns."""
+
+    sklearn_warning = (
+        "LGBMClassifier(objective=FocalObjective(...)): LGBMClassifier.predict_proba returns raw "
+        "scores, not probabilities; unless you pass metric='None' it also reports (and "
+        "early-stops on) binary_logloss of the raw scores read as probabilities, which is "
+        "meaningless; and training starts at 0. Pass metric='None' and "
+        "eval_metric=FocalMetric(...), take calibrated probabilities from "
+        "boostfocal.lightgbm.predict_proba(clf.booster_, X, loss=obj), or use "
+        "boostfocal.FocalLGBMClassifier, which does all of it.")
 
     @staticmethod
     def scores(preds, who):
@@ -54,7 +81,7 @@ class _Binary:
 
     @staticmethod
     def num_class(params):
-        if any(k is not None and int(k) > 1 for k in _find(params, _NUM_CLASS)):
+        if any((_params.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
             raise ValueError("FocalObjective is binary: num_class must be 1; for multi-class "
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
@@ -63,11 +90,18 @@ class _Binary:
     def start(loss, y, w, num_class):
         return loss.init_score(y, w)
 
-    start_rows = staticmethod(Binary.start_rows)
 
 
 class _Multiclass:
     """(n, K) raw scores (column-major), class-index labels, a (K,) start; (n, K) returns."""
+
+    sklearn_warning = (
+        "LGBMClassifier(objective=MulticlassFocalObjective(...)): LGBMClassifier.predict_proba "
+        "returns raw scores, not probabilities; unless you pass metric='None' it also reports "
+        "multi_logloss of the raw scores read as probabilities, which is meaningless; and "
+        "training starts at 0. Pass metric='None' and eval_metric=MulticlassFocalMetric(...), "
+        "and take calibrated probabilities from boostfocal.lightgbm.predict_proba(clf.booster_, "
+        "X, loss=obj).")
 
     @staticmethod
     def scores(preds, who):
@@ -79,18 +113,17 @@ class _Multiclass:
 
     @staticmethod
     def num_class(params):
-        given = _find(params, _NUM_CLASS)
-        if not given or any(k is None or isinstance(k, bool) or int(k) != k or int(k) < 2
-                            for k in given):
+        given = [_params.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
+        if not given or any(k is None or k < 2 for k in given) or len(set(given)) > 1:
             raise ValueError("MulticlassFocalObjective needs params['num_class'] = K >= 2 (the "
-                             f"number of classes); got {given[0] if given else None!r}")
-        return int(given[0])
+                             f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
+        return given[0]
 
-    start = staticmethod(Multiclass.start)
-    start_rows = staticmethod(Multiclass.start_rows)
+    start = staticmethod(multiclass_start)
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
+_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
 def _unpack(arg0, arg1, weight, family, who):
@@ -107,10 +140,19 @@ class _Objective:
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "lightgbm"
 
     def __call__(self, preds_or_y_true, train_data_or_y_pred, weight=None, group=None):
         """``(preds, train_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
-        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays."""
+        from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays.
+
+        Called by another booster (XGBoost passes a DMatrix, or labels from ``XGBClassifier``)
+        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns once
+        about that class's metric and ``predict_proba``."""
+        module = caller_module()
+        self._refuse_foreign(module, train_data_or_y_pred)
+        if module == "lightgbm.sklearn":
+            warn_once(("lightgbm.sklearn", type(self).__name__), self._family.sklearn_warning)
         y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self._family,
                           type(self).__name__)
         return self.gradient_hessian(y, z, w)
@@ -118,12 +160,20 @@ class _Objective:
     def gradient_hessian(self, y, z, w=None):
         return self.loss.gradient_hessian(y, z, w)
 
+    def init_score(self, y, sample_weight=None, *, num_class=None):
+        """The focal-optimal constant start (what ``train`` starts from): a float, or for the
+        multiclass objective K floats (K = ``num_class``, default the largest label + 1). For
+        ``LGBMClassifier.fit(init_score=...)`` repeat it per row (``np.tile(start, (n, 1))``
+        for multiclass) and fold it in afterwards with ``add_init_score``."""
+        return self._family.start(self.loss, y, sample_weight, num_class)
+
 
 class _Metric:
     """The body every LightGBM metric shares: ``(name, weighted mean loss, False)``."""
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "lightgbm"
     name = "focal"
 
     def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
@@ -208,7 +258,15 @@ def _find(params, aliases):
 
 
 def _constructed(dataset):
-    return getattr(dataset, "_handle", None) is not None
+    """True once LightGBM built the C++ Dataset. A failed construction (a parameter LightGBM
+    rejects) leaves a NULL ``c_void_p`` handle, which must never be written through."""
+    handle = getattr(dataset, "_handle", None)
+    return handle is not None and bool(getattr(handle, "value", handle))
+
+
+def _broken(dataset):
+    handle = getattr(dataset, "_handle", None)
+    return handle is not None and not _constructed(dataset)
 
 
 def _label(dataset):
@@ -254,23 +312,31 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         them afterwards, and folded into the model (``add_init_score``), so
         ``booster.predict(X, raw_score=True)`` includes it.
 
-    A ``MulticlassFocalObjective`` needs ``num_class`` = K >= 2 in ``params``; its labels
-    (class indices 0..K-1) are checked before the first round. With neither a ``metric`` in
-    ``params`` nor ``feval``, ``feval`` defaults to the matching ``FocalMetric`` /
-    ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom objective, and a named
-    built-in one such as ``binary_logloss`` would read raw scores as probabilities).
-    Returns the ``lightgbm.Booster``.
+    Refused before LightGBM sees them: ``scale_pos_weight``, ``is_unbalance`` (any alias) and
+    ``class_weight``, which LightGBM ignores with a custom objective; ``num_class`` > 1 for the
+    binary objective, a missing or < 2 one for the multiclass objective; NaN labels or weights
+    in a Dataset built from arrays (LightGBM would read them as 0). A
+    ``MulticlassFocalObjective``'s labels (class indices 0..K-1) are checked before the first
+    round.
+
+    With neither a ``metric`` in ``params`` nor ``feval``, ``feval`` defaults to the matching
+    ``FocalMetric`` / ``MulticlassFocalMetric`` (LightGBM computes no metric for a custom
+    objective, and a named built-in one such as ``binary_logloss`` would read raw scores as
+    probabilities).
+    Returns the ``lightgbm.Booster``. It carries the loss in its model text (see the module
+    docstring), so ``predict_proba(booster, X)`` gives calibrated probabilities, also after
+    ``save_model`` and a reload; not with ``keep_training_booster=True`` (storing it means
+    reloading the model, which ends its training): pass ``loss=`` to ``predict_proba`` then.
     """
-    objectives = _find(params, _OBJECTIVE)
-    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
-        raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
-                        "FocalObjective or MulticlassFocalObjective, got "
-                        f"{objectives[0] if objectives else None!r}")
-    objective = objectives[0]
+    objective = _checked_params(params)
     family = objective._family
     num_class = family.num_class(params)
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=1)
     if isinstance(valid_sets, lgb.Dataset):
         valid_sets = [valid_sets]
+    datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
+    datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
+    _check_datasets(datasets)
     if feval is None and not _find(params, _METRIC):
         metric = MulticlassFocalMetric if family is _MULTICLASS else FocalMetric
         feval = metric.from_loss(objective.loss)
@@ -295,8 +361,6 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         raise ValueError("a constant init_score cannot be folded into linear_tree models; pass "
                          "init_score=None (start 0) to train one")
 
-    datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
-    datasets = [d for i, d in enumerate(datasets) if all(d is not e for e in datasets[:i])]
     if start is not None:
         for d in datasets:
             if getattr(d, "_predictor", None) is not None:  # LightGBM would zero our start
@@ -309,7 +373,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     try:
         if start is not None:
             for d in datasets:
-                d.set_init_score(family.start_rows(start, len(_label(d))))
+                d.set_init_score(start_rows(start, len(_label(d))))
                 touched.append(d)
         booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                             valid_names=valid_names, feval=feval, init_model=init_model,
@@ -319,7 +383,117 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
             _clear_init_score(d)
     if folded:
         add_init_score(booster, start)
+    if not kwargs.get("keep_training_booster", False):
+        _store_loss(booster, objective.loss)
     return booster
+
+
+_LOSS_LINE = re.compile(r"^\[" + _stored.KEY + r": ([^\]\n]*)\]\n", re.M)
+_END = "end of parameters\n"
+
+
+def _store_loss(booster, loss):
+    """Reload ``booster`` from its own text with the line ``[boostfocal_loss: ...]`` added to
+    its parameters block (see the module docstring). Keeps its Python attributes
+    (``best_iteration``, ``best_score``, ``params``) and every tree."""
+    text = _LOSS_LINE.sub("", booster.model_to_string(num_iteration=-1))
+    if _END not in text:
+        raise ValueError("the LightGBM model text has no parameters block to store the loss in")
+    line = f"[{_stored.KEY}: {quote(_stored.dumps(loss), safe='')}]\n"
+    booster.model_from_string(text.replace(_END, line + _END, 1))
+
+
+def _stored_text(booster):
+    """The stored JSON, or None. Reads the model text without its trees (start past the last)."""
+    text = booster.model_to_string(start_iteration=booster.current_iteration(), num_iteration=1)
+    found = _LOSS_LINE.search(text)
+    return None if found is None else unquote(found.group(1))
+
+
+def predict_proba(model, data, loss=None, **predict_kwargs):
+    """Calibrated class probabilities of a focal-trained LightGBM model: the loss's posterior
+    ``predict_proba`` of its raw scores; (n, 2) for a binary model, (n, K) rows for a multiclass
+    one.
+
+    ``model`` is a ``lightgbm.Booster`` trained by ``train`` (or a ``FocalLGBMClassifier``'s), also
+    one reloaded with ``lgb.Booster(model_file=...)`` / ``model_str=...``: the loss is read from
+    its model text unless ``loss`` (a ``FocalLoss`` / ``MulticlassFocalLoss`` or the objective)
+    is given, which a model trained otherwise (``LGBMClassifier``, plain ``lightgbm.train``)
+    needs. ``data`` is what
+    ``Booster.predict`` takes; ``predict_kwargs`` go to it (``num_iteration``, ...; by default
+    LightGBM uses ``best_iteration`` when the booster records one).
+    """
+    booster = getattr(model, "booster_", model)
+    if not isinstance(booster, lgb.Booster):
+        raise TypeError(f"model must be a lightgbm.Booster, got {type(model).__name__}")
+    stored = _stored_text(booster) if loss is None else None
+    loss = _stored.resolve(loss, stored, "this LightGBM booster",
+                           "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the objective "
+                           "it was trained with).")
+    for key in ("raw_score", "pred_leaf", "pred_contrib"):
+        if predict_kwargs.pop(key, False):
+            raise ValueError(f"{key}=True: predict_proba returns probabilities; call "
+                             "booster.predict for raw scores, leaves or contributions")
+    raw = booster.predict(data, raw_score=True, **predict_kwargs)
+    raw = _FAMILY_OF[type(loss)].scores(np.asarray(raw, dtype=np.float64), "predict_proba")
+    return loss.predict_proba(raw)
+
+
+def _checked_params(params):
+    """The FocalObjective / MulticlassFocalObjective of ``params``, after rejecting what LightGBM
+    would ignore or crash on with it."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of LightGBM parameters, got "
+                        f"{type(params).__name__}")
+    objectives = _find(params, _OBJECTIVE)
+    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
+        raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
+                        "FocalObjective or MulticlassFocalObjective, got "
+                        f"{objectives[0] if objectives else None!r}")
+    for key in _NUM_CLASS:
+        if key in params:
+            _params.integer_like(f"params[{key!r}]", params[key])
+    weighting = [f"{k}={params[k]!r}" for k in _SCALE_POS if k in params
+                 and _params.number_like(f"params[{k!r}]", params[k]) != 1.0]
+    weighting += [f"{k}={params[k]!r}" for k in _UNBALANCE if k in params
+                  and _params.flag_like(params[k])]
+    weighting += [f"class_weight={params['class_weight']!r}"] \
+        if params.get("class_weight") is not None else []
+    if weighting:
+        raise ValueError(f"{', '.join(weighting)}: LightGBM does not apply class weights to a "
+                         "custom objective (it ignores them); use FocalObjective(alpha=...) or "
+                         "(pos_weight=...), MulticlassFocalObjective(alpha=[...]), or sample "
+                         "weights")
+    return objectives[0]
+
+
+def _check_datasets(datasets):
+    """Refuse Datasets LightGBM could not build before (a NULL handle), and NaN labels and
+    weights, which LightGBM turns into 0 when it builds the Dataset (the objective never sees
+    them). Labels and weights read from files are LightGBM's alone to read."""
+    for i, d in enumerate(datasets):
+        name = "train_set" if i == 0 else "a valid set"
+        if not isinstance(d, lgb.Dataset):
+            raise TypeError(f"{name} must be a lightgbm.Dataset, got {type(d).__name__}")
+        if _broken(d):
+            raise ValueError(f"{name} failed to build in an earlier call (LightGBM rejected its "
+                             "parameters) and cannot be used again: pass a new lightgbm.Dataset")
+        if not _constructed(d):
+            _check_finite(d.label, f"the label of {name}")
+            _check_finite(d.weight, f"the weight of {name}")
+
+
+def _check_finite(values, what):
+    if values is None:
+        return
+    try:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return  # LightGBM's own error will name it
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{what} has NaN or inf (first at row {int(bad[0])}): LightGBM would "
+                         "train on it as 0")
 
 
 def add_init_score(booster, init_score):
@@ -360,13 +534,14 @@ def add_init_score(booster, init_score):
     return booster
 
 
-def posterior(booster, X, objective, **predict_kwargs):
-    """P(y = 1 | x) of a focal-trained ``booster``: ``objective.loss.posterior`` of its raw scores
-    (for a multiclass model the (n, K) class probabilities).
+def posterior(booster, X, objective=None, **predict_kwargs):
+    """P(y = 1 | x) of a focal-trained binary ``booster``: column 1 of ``predict_proba``, shape
+    (n,); for a multiclass model all of ``predict_proba``, (n, K).
 
     ``objective`` is the ``FocalObjective`` / ``MulticlassFocalObjective`` (or the loss) it was
-    trained with; ``predict_kwargs`` go to ``booster.predict`` (e.g. ``num_iteration``).
-    Returns shape (n,), or (n, K).
+    trained with; None reads the loss ``train`` stored in the model. ``predict_kwargs`` go to
+    ``booster.predict``.
     """
-    loss = getattr(objective, "loss", objective)
-    return loss.posterior(booster.predict(X, raw_score=True, **predict_kwargs))
+    proba = predict_proba(booster, X, loss=objective, **predict_kwargs)
+    return proba if getattr(booster, "booster_", booster).num_model_per_iteration() > 1 \
+        else proba[:, 1]

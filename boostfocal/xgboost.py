@@ -39,13 +39,15 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
+from . import _params, _stored
 from . import _validation as check
-from ._adapter import FocalParams, MulticlassFocalParams
-from ._family import Multiclass, class_frequencies
+from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
+from ._family import class_frequencies, multiclass_start
 from .loss import FocalLoss
+from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train"]
+           "train", "predict_proba"]
 
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
@@ -100,22 +102,26 @@ class _Binary:
     """One margin per row, labels in [0, 1], objective binary:logistic, a probability start."""
 
     objective = "binary:logistic"
+    sklearn_warning = (
+        "XGBClassifier(objective=FocalObjective(...)): XGBClassifier.predict_proba is the sigmoid "
+        "of the margin, not the focal posterior (too high for an imbalanced target), and "
+        "training starts at margin 0 unless you pass base_score=obj.base_score(y, w). Take "
+        "calibrated probabilities from boostfocal.xgboost.predict_proba(clf.get_booster(), X, "
+        "loss=obj), watch eval_metric=FocalMetric(...), or use boostfocal.FocalXGBClassifier, "
+        "which does all of it.")
 
     @staticmethod
     def wrong(what):
         return ValueError(
-            f"{what}: FocalObjective / FocalMetric are binary (one margin per row, labels in "
-            "[0, 1]); for multi-class focal loss use MulticlassFocalObjective / "
-            "MulticlassFocalMetric (num_class = K)")
+            f"{what}: boostfocal's XGBoost objective is binary (FocalObjective / FocalMetric: "
+            "one margin per row, labels in [0, 1]); for multi-class focal loss use "
+            "MulticlassFocalObjective / MulticlassFocalMetric (num_class = K)")
 
     def margins(self, raw_score, who):
         """The (n,) margins, or a clear error when XGBoost passes one column per class."""
         if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
             raise self.wrong(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
         return raw_score
-
-    def empty(self, z):
-        return np.zeros(0), np.zeros(0)
 
     def check_params(self, out):
         objective = out.get("objective")
@@ -125,9 +131,11 @@ class _Binary:
             raise ValueError(
                 f"params['objective'] must be unset or {self.objective!r} (it only fixes the "
                 f"link and base_score; FocalObjective supplies the gradients); got {objective!r}")
-        num_class = out.get("num_class")
-        if num_class is not None and int(num_class) > 1:
-            raise self.wrong(f"params['num_class'] = {num_class!r}")
+        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        if num_class is not None and num_class > 1:
+            raise self.wrong(f"params['num_class'] = {out['num_class']!r}")
+        if num_class is not None:
+            out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
         return None
 
     @staticmethod
@@ -145,6 +153,12 @@ class _Multiclass:
     """(n, K) margins, class-index labels, objective multi:softprob, a vector of K margins."""
 
     objective = "multi:softprob"
+    sklearn_warning = (
+        "XGBClassifier(objective=MulticlassFocalObjective(...)): XGBClassifier.predict_proba is "
+        "the softmax of the margins, not the focal posterior, and training starts at equal "
+        "margins unless you pass base_score=obj.base_score(y, w). Take calibrated probabilities "
+        "from boostfocal.xgboost.predict_proba(clf.get_booster(), X, loss=obj) and watch "
+        "eval_metric=MulticlassFocalMetric(...).")
 
     @staticmethod
     def wrong(what):
@@ -159,9 +173,6 @@ class _Multiclass:
                              "(is num_class set?)")
         return raw_score
 
-    def empty(self, z):
-        return np.zeros(z.shape), np.zeros(z.shape)
-
     def check_params(self, out):
         objective = out.get("objective")
         if objective is not None and objective != self.objective:
@@ -170,15 +181,13 @@ class _Multiclass:
                 "softmax link and base_score; MulticlassFocalObjective supplies the gradients); "
                 f"got {objective!r}" + ("" if str(objective).startswith("multi:") else
                                         ". For binary focal loss use FocalObjective"))
-        num_class = out.get("num_class")
-        if num_class is None or isinstance(num_class, bool) or int(num_class) != num_class \
-                or int(num_class) < 2:
-            raise self.wrong(f"params['num_class'] = {num_class!r}")
-        return int(num_class)
+        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        if num_class is None or num_class < 2:
+            raise self.wrong(f"params['num_class'] = {out.get('num_class')!r}")
+        out["num_class"] = num_class  # "4.0" -> 4: XGBoost parses ints strictly
+        return num_class
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        return Multiclass.start(loss, y, w, num_class)
+    start = staticmethod(multiclass_start)
 
     @staticmethod
     def base_score(start):
@@ -189,6 +198,7 @@ class _Multiclass:
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
+_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
 def _checked_params(params, family=_BINARY):
@@ -197,7 +207,7 @@ def _checked_params(params, family=_BINARY):
     out = _mapping(params)
     family.check_params(out)
     spw = out.get("scale_pos_weight")
-    if spw is not None and float(spw) != 1.0:
+    if spw is not None and _params.number_like("params['scale_pos_weight']", spw) != 1.0:
         raise ValueError(
             f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
@@ -216,14 +226,24 @@ class _Objective:
 
     __slots__ = ()
     _family = _BINARY
+    _booster = "xgboost"
 
     def __call__(self, arg1, arg2, sample_weight=None):
-        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn)."""
+        """``(margins, dtrain)`` (native) or ``(y_true, margins[, sample_weight])`` (sklearn).
+
+        Called by another booster (LightGBM passes a Dataset, or labels from its sklearn
+        wrapper) it raises a TypeError naming the right object; called by ``XGBClassifier`` it
+        warns once that XGBoost's ``predict_proba`` is not calibrated for it.
+        """
+        module = caller_module()
+        self._refuse_foreign(module, arg2)
         if isinstance(arg2, xgb.DMatrix):
             z = self._family.margins(arg1, type(self).__name__)
             if z.shape[0] and z.flat[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
                 _warn_if_placeholder_start(z, type(self).__name__)
             return self._native_round(z, arg2)
+        if module == "xgboost.sklearn":
+            warn_once(("xgboost.sklearn", type(self).__name__), self._family.sklearn_warning)
         return self.gradient_hessian(arg1, arg2, sample_weight)
 
     def _native_round(self, z, dtrain):
@@ -365,7 +385,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         """(n, K) margins -> (grad, hess), weighted, the hessian times ``hessian_scale``."""
         z = _MULTICLASS.margins(raw_score, type(self).__name__)
         if z.shape[0] == 0:  # an empty xgboost.dask shard
-            return _MULTICLASS.empty(z)
+            return np.zeros(z.shape), np.zeros(z.shape)
         grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight)
         if self.hessian_scale != 1.0:
             hess *= self.hessian_scale
@@ -392,8 +412,9 @@ def _dask_mean_label(y, w):
     if not (0.0 <= lo and hi <= 1.0):
         raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
                          f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and count > 0.0):
-        raise ValueError("sample_weight must be >= 0 and not sum to zero")
+    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
+        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
+                         f"got min {float(wmin)}, sum {float(count)}")
     return float(total) / float(count)
 
 
@@ -411,6 +432,7 @@ class _Metric:
     """The body every XGBoost metric shares: both calling conventions, the all-reduced mean."""
 
     __slots__ = ()
+    _booster = "xgboost"
     __name__ = "focal"  # XGBClassifier names a callable eval_metric by its __name__
     _family = _BINARY
 
@@ -468,12 +490,14 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     ``num_class`` >= 2 required), ``base_score`` = ``obj.base_score(dtrain)`` (unless given, or
     when continuing from ``xgb_model``), ``scale_pos_weight`` and the other family's setup
     rejected. Labels are checked before the first round. The returned booster's
-    ``predict(..., output_margin=True)`` are focal margins; ``obj.loss.predict_proba(margins)``
-    turns them into calibrated probabilities.
+    ``predict(..., output_margin=True)`` are focal margins; it carries the loss as the attribute
+    ``boostfocal_loss`` (kept by its JSON / UBJSON files), so ``predict_proba(booster, data)``
+    gives calibrated probabilities ((n, 2), or (n, K) rows for multiclass), also after a reload.
     """
     if not isinstance(obj, _Objective):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
                         f"{type(obj).__name__}")
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
     params = obj.train_params(params, None)
     if kwargs.get("xgb_model") is None:
         if params.get("base_score") is None:
@@ -483,4 +507,38 @@ def train(params, dtrain, num_boost_round=10, *, obj, **kwargs):
     device = params.get("device")
     if getattr(obj, "device", False) is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
-    return xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
+    booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
+    return booster
+
+
+def predict_proba(model, data, loss=None, **predict_kwargs):
+    """Calibrated class probabilities of a focal-trained XGBoost model: the loss's posterior
+    ``predict_proba`` of its margins (``Booster.predict`` gives their sigmoid / softmax);
+    (n, 2) for a binary model, (n, K) rows for a multiclass one.
+
+    ``model`` is an ``xgb.Booster`` trained by ``train`` (or a ``FocalXGBClassifier``'s), also
+    one reloaded from its JSON / UBJSON file: the loss is read from its ``boostfocal_loss``
+    attribute unless ``loss`` (a ``FocalLoss`` / ``MulticlassFocalLoss`` or the objective) is
+    given, which a booster trained otherwise (``XGBClassifier``, plain ``xgb.train``) needs.
+    ``data`` is a DMatrix or anything ``Booster.inplace_predict`` takes (numpy, pandas, ...).
+    ``predict_kwargs`` go to ``predict`` / ``inplace_predict`` (``iteration_range``,
+    ``base_margin``, ...); without an ``iteration_range`` a booster that records
+    ``best_iteration`` (early stopping) predicts with the rounds up to it, as ``XGBClassifier``
+    does.
+    """
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    if not isinstance(booster, xgb.Booster):
+        raise TypeError(f"model must be an xgboost.Booster, got {type(model).__name__}")
+    loss = _stored.resolve(loss, booster.attr(_stored.KEY), "this XGBoost booster",
+                           "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the "
+                           "objective it was trained with).")
+    best = booster.attr("best_iteration")
+    if "iteration_range" not in predict_kwargs and best is not None:
+        predict_kwargs["iteration_range"] = (0, int(best) + 1)
+    if isinstance(data, xgb.DMatrix):
+        margins = booster.predict(data, output_margin=True, **predict_kwargs)
+    else:
+        margins = booster.inplace_predict(data, predict_type="margin", **predict_kwargs)
+    family = _FAMILY_OF[type(loss)]
+    return loss.predict_proba(family.margins(np.asarray(margins), "predict_proba"))

@@ -1,8 +1,11 @@
 """python -m boostfocal demo: runs every installed booster and reports real numbers."""
 import importlib.util
 import io
+import re
 import subprocess
 import sys
+
+import pytest
 
 from boostfocal.demo import expected_calibration_error, run
 
@@ -36,8 +39,34 @@ def test_expected_calibration_error():
     assert expected_calibration_error(y, np.array([0.5, 0.5, 0.5, 0.5]), bins=2) == 0.5
 
 
-def test_demo_command_line():
+def test_demo_command_line(tmp_path):
+    plots = importlib.util.find_spec("matplotlib") is not None
     out = subprocess.run([sys.executable, "-m", "boostfocal", "demo", "--rows", "3000",
-                          "--n-estimators", "20"], capture_output=True, text=True)
+                          "--n-estimators", "20"] + (["--plots"] if plots else []),
+                         capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("focal g=2") == 3
+    assert "first call of each numba kernel compiles it" in out.stdout  # said once
+    if plots:  # --plots without a folder writes into ./boostfocal-plots
+        assert (tmp_path / "boostfocal-plots" / "demo.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["check"]])
+def test_help_is_plain_text_and_explains_every_option(command):
+    out = subprocess.run([sys.executable, "-m", "boostfocal", *command, "--help"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "``" not in text and "%%" not in text  # no reStructuredText or unformatted markup
+    options = re.findall(r"^  (--[\w-]+)", text, flags=re.M)
+    assert options == {"": [], "demo": ["--rows", "--seed", "--gamma", "--alpha",
+                                        "--n-estimators", "--plots"],
+                       "check": ["--tol"]}[" ".join(command)]
+    # every option's line (or its continuation) carries help text with its default
+    blocks = re.split(r"^  (?=--)", text.split("options:")[1], flags=re.M)[1:]
+    for block in blocks:
+        words = re.sub(r"^--[\w-]+( \[?[A-Z_]+\]?)?", "", block.strip()).split()
+        assert len(words) >= 4, f"option without help: {block!r}"
+        assert "default" in block or "--plots" in block, block
+    if command == []:
+        assert "check" in text and "demo" in text and "finite differences" in text

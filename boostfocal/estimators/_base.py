@@ -4,18 +4,23 @@ A subclass supplies ``_shared_names`` (the shared parameter names under the boos
 methods: ``_fit_booster`` (train from ``init_score_``, store ``self._booster``) and ``_raw_score``
 (the raw score of the fitted booster, start included). Both serve the binary ``FocalLoss`` ((n,)
 scores, labels 0/1) and, with three or more classes, ``MulticlassFocalLoss`` ((n, K) scores,
-labels 0..K-1): the booster adapters pick the shapes from the loss's type.
+labels 0..K-1).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_fitted,
+                                      validate_data)
 
+from .. import _params
 from .. import _validation as check
 from ..loss import FocalLoss
 from . import _multiclass
+from ._frames import FrameCategories
 
 _INIT = ("optimal", "zero")
 _PROBA = ("posterior", "sigmoid", "softmax")
@@ -38,7 +43,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         "clipped" here (see ``init_score``). With K > 2 classes: ``gamma`` is one number or one
         per class, and ``alpha`` None or one weight per class, either as a sequence in
         ``classes_`` order or as a dict keyed by class label (``{"cat": 1.0, "dog": 3.0, ...}``);
-        ``pos_weight`` is binary only.
+        ``pos_weight`` is binary only. The multiclass study (benchmarks/quality/
+        RESULTS_multiclass.md) kept these defaults for K > 2 too.
     init_score : {"zero", "optimal"}, default "zero"
         Start boosting at 0 or at the constant minimising the focal loss (``FocalLoss.init_score``).
         The defaults hessian="clipped", init_score="zero" are the real-data study's best pair
@@ -51,18 +57,28 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         ``MulticlassFocalLoss.posterior``; calibrated) or through the boosters' own link of the
         raw score ("sigmoid" and "softmax" both mean it: the sigmoid for two classes, the softmax
         for more).
-    n_estimators, learning_rate, max_depth, random_state, n_jobs
-        The boosters' usual names; None leaves the booster's own default.
+    n_estimators : int >= 1 (integral floats such as 100.0 accepted)
+    learning_rate, max_depth, random_state, n_jobs
+        The boosters' usual names; None leaves the booster's own default. ``random_state`` is an
+        int >= 0, ``n_jobs`` -1 or positive.
     early_stopping_rounds : int or None
         Stop when the focal loss on the last ``eval_set`` has not improved for this many rounds.
     **kwargs
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_`` (sorted), ``n_classes_``, ``init_score_`` (the start:
-    a float, or K floats with K > 2 classes), ``n_estimators_`` (rounds
-    trained), ``best_iteration_`` (0-based index of the best round under early stopping, for all
-    three boosters; None without it, and predictions then use every round), ``booster_``.
+    Attributes (after ``fit``): ``classes_`` (sorted), ``n_classes_``, ``loss_`` (the
+    ``FocalLoss`` or ``MulticlassFocalLoss`` trained, which ``predict_proba`` uses),
+    ``n_features_in_``, ``feature_names_in_`` (pandas input), ``init_score_`` (the start: a
+    float, or K floats, centred, with K > 2 classes), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
+    + 1`` under early stopping, for all three), ``best_iteration_`` (0-based
+    index of the best round under early stopping, for all three boosters; None without it),
+    ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
+    predictions are the estimator's ``decision_function``: under early stopping it holds the
+    rounds up to ``best_iteration_`` or predicts with them by default, and it stores the loss so
+    the booster module's ``predict_proba(booster, X)`` gives this ``predict_proba`` (with
+    ``proba="posterior"``), also after saving it in the booster's own format) and
+    ``feature_importances_`` (the booster's).
     """
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
@@ -84,6 +100,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.early_stopping_rounds = early_stopping_rounds
         for key, value in kwargs.items():
+            _check_keyword(key, TypeError)
             setattr(self, key, value)
 
     # -- parameters: the signature's plus any booster keyword given -----------------------------
@@ -101,20 +118,77 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         names = set(self._get_param_names())
         for key, value in params.items():
             if key in names or key in self._extra_params() or "__" not in key:
+                _check_keyword(key, ValueError)
                 setattr(self, key, value)
             else:
                 raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
         return self
 
     _shared_names: dict = {}  # shared parameter -> the booster's name for it
+    _estimator_only: tuple = ()  # keywords the estimator reads itself (e.g. importance_type)
 
     def booster_params(self):
         """Keywords for the booster: the shared parameters that are set, under the booster's own
         names, then every keyword passed through."""
-        params = {own: getattr(self, name) for name, own in self._shared_names.items()
-                  if getattr(self, name) is not None}
-        params.update(self._extra_params())
+        shared = self._checked_shared()
+        params = {own: shared[name] for name, own in self._shared_names.items()
+                  if shared[name] is not None}
+        params.update(self._booster_extra())
         return params
+
+    def _booster_extra(self):
+        """The keywords passed through to the booster (all but ``_estimator_only``)."""
+        return {k: v for k, v in self._extra_params().items() if k not in self._estimator_only}
+
+    def _checked_shared(self):
+        """The shared booster parameters, checked: integral floats become ints (tuners hand out
+        100.0); a bool, a fraction, a non-positive count or rate raises naming the parameter."""
+        rate = self.learning_rate
+        return {
+            "n_estimators": _params.integer("n_estimators", self.n_estimators, low=1),
+            "learning_rate": None if rate is None else
+            check.real("learning_rate", rate, low=0.0, low_open=True),
+            "max_depth": _params.integer("max_depth", self.max_depth, allow_none=True),
+            "random_state": _params.integer("random_state", self.random_state, low=0,
+                                            allow_none=True),
+            "n_jobs": _n_jobs(self.n_jobs),
+            "early_stopping_rounds": _params.integer(
+                "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True),
+        }
+
+    def _n_rounds(self):
+        """``n_estimators`` as the int the booster takes."""
+        return self._checked_shared()["n_estimators"]
+
+    _class_weighting = ("class_weight",)  # sklearn's name; each booster adds its own spellings
+    _shared_aliases: dict = {}  # shared parameter -> booster keywords that set the same thing
+
+    def _check_extra_params(self):
+        """Refuse class weighting (no booster applies it to a custom objective) and warn about
+        keywords the booster does not know (it would ignore them, silently at our verbosity)."""
+        extra = self._booster_extra()
+        for name, aliases in self._shared_aliases.items():
+            clash = [a for a in aliases if a in extra]
+            if clash and (name == "n_estimators" or getattr(self, name) is not None):
+                raise ValueError(f"{clash[0]}={extra[clash[0]]!r} is the booster's name for "
+                                 f"{name}, which is set too ({name}={getattr(self, name)!r}): "
+                                 f"one would be ignored; set {name} only")
+        weighting = [k for k in self._class_weighting if extra.get(k) is not None]
+        if weighting:
+            raise ValueError(f"{weighting[0]}={extra[weighting[0]]!r}: class weights are not "
+                             "applied to a custom objective; use alpha=... or pos_weight=... "
+                             "(the focal loss's class weights), or sample_weight")
+        self._warn_unknown(self._unknown_params(extra))
+
+    def _warn_unknown(self, keys):
+        if keys:
+            warnings.warn(f"{type(self).__name__}: parameter(s) {sorted(keys)} not known to the "
+                          "booster, which ignores them: check the spelling", UserWarning,
+                          stacklevel=4)
+
+    def _unknown_params(self, params):
+        """The keys of ``params`` the booster does not know (a subclass hook; none by default)."""
+        return []
 
     # -- fit ----------------------------------------------------------------------------------
     def focal_loss(self, classes=None):
@@ -143,42 +217,52 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         """Fit on targets of any label type: two classes train the binary focal loss
         (``classes_[1]`` is positive), three or more the multiclass one.
 
+        ``X``: an array, a scipy sparse matrix or a pandas frame, whose ``category``, ``str`` and
+        text ``object`` columns are categorical with the categories fixed here (``_frames.py``).
+        Soft labels (values in (0, 1)) are refused: they train through the native APIs.
+
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
         check.choice("init_score", self.init_score, _INIT)
         check.choice("proba", self.proba, _PROBA)
-        rounds = early_stopping_rounds if early_stopping_rounds is not None \
-            else self.early_stopping_rounds
+        shared = self._checked_shared()
+        rounds = shared["early_stopping_rounds"] if early_stopping_rounds is None else \
+            _params.integer("early_stopping_rounds", early_stopping_rounds, low=1)
+        self._check_extra_params()
         X, y = self._check_X_y(X, y)
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                     dtype=np.float64)
+        w = None if sample_weight is None else _weights(sample_weight, X)
         y01 = self._encode(y, fitting=True)
         evals = []
-        for i, pair in enumerate(eval_set or ()):
-            Xe, ye = pair
-            we = None if eval_sample_weight is None else eval_sample_weight[i]
+        for i, (Xe, ye, we) in enumerate(_eval_triples(eval_set, eval_sample_weight)):
             Xe = self._check_X(Xe)
-            evals.append((Xe, self._encode(ye), None if we is None else
-                          _check_sample_weight(we, Xe, dtype=np.float64)))
+            ye = _check_y(ye, estimator=self)
+            if len(ye) != Xe.shape[0]:
+                raise ValueError(f"eval_set[{i}]: X has {Xe.shape[0]} rows but y has {len(ye)}")
+            evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
-        loss = self.focal_loss(self.classes_)
+        loss = self.focal_loss(self.classes_)  # per-class gamma / alpha need classes_
         k = len(self.classes_)
         if self.init_score == "zero":
             self.init_score_ = 0.0 if k == 2 else np.zeros(k)
         else:  # the multiclass start from one-hot rows, which fix K = len(classes_)
             self.init_score_ = loss.init_score(y01 if k == 2 else np.eye(k)[y01.astype(np.intp)],
                                                w)
+        self.loss_ = loss  # predictions use the loss the trees were trained with
         self._fit_booster(X, y01, w, evals, rounds, loss)
         return self
 
     def _check_X_y(self, X, y):
         if _is_frame(X):
             validate_data(self, X, reset=True, skip_check_array=True)
-            self._check_frame_dtypes(X)
-            y = np.asarray(y)
+            if X.shape[0] == 0:
+                raise ValueError("X has 0 rows: at least one row of each class is needed")
+            self._frame = FrameCategories(X)  # also checks the column dtypes
+            X = self._frame.apply(X, self._native_text)
+            y = _check_y(y, estimator=self)
         else:
+            self._frame = None
             X, y = validate_data(self, X, y, accept_sparse=self._sparse, dtype=[np.float64,
                                  np.float32], ensure_all_finite="allow-nan", y_numeric=False)
         if len(y) != X.shape[0]:
@@ -187,23 +271,29 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 
     def _check_X(self, X):
         if _is_frame(X):
+            if X.shape[0] == 0:
+                raise ValueError("X has 0 rows")
             validate_data(self, X, reset=False, skip_check_array=True)
-            self._check_frame_dtypes(X)
-            return X
+            frame = getattr(self, "_frame", None)
+            if frame is None:  # fitted on an array: the frame's columns must be numbers
+                frame = FrameCategories(X)
+                if frame.columns:
+                    raise TypeError(f"X has categorical columns {frame.columns[:5]}, but the "
+                                    "estimator was fitted on an array without them")
+            return frame.apply(X, self._native_text)
         return validate_data(self, X, reset=False, accept_sparse=self._sparse,
                              dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
-
-    @staticmethod
-    def _check_frame_dtypes(X):
-        bad = [c for c, t in X.dtypes.items() if t.kind not in "biuf" and str(t) != "category"]
-        if bad:
-            raise TypeError(f"X columns must be numeric, bool or pandas 'category'; got "
-                            f"{[(c, str(X.dtypes[c])) for c in bad][:5]}")
 
     def _encode(self, y, fitting=False):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
+        if type_of_target(y) == "continuous":
+            raise ValueError(
+                "y is continuous (soft labels?): these estimators are classifiers and "
+                "take class labels. Soft labels in [0, 1] train through the native API: "
+                "boostfocal.xgboost.train, boostfocal.lightgbm.train or boostfocal.catboost.fit "
+                "with a FocalObjective (or FocalLoss.gradient_hessian)")
         check_classification_targets(y)
         if fitting:
             classes, codes = np.unique(y, return_inverse=True)
@@ -228,21 +318,32 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """(n, K) probabilities of ``classes_``: the focal posterior (``proba="posterior"``) or
         the boosters' link of the raw score (``proba="sigmoid"`` / ``"softmax"``)."""
-        z = self.decision_function(X)
-        loss = self.focal_loss()
-        if self.proba != "posterior":
+        return self._proba(self.decision_function(X))
+
+    def _proba(self, z):
+        # proba is read here (it does not change training), the loss is the fitted one
+        proba = check.choice("proba", self.proba, _PROBA)
+        fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
+        if proba != "posterior":
             # at gamma = 0 without class weights the focal posterior is exactly the link
-            loss = FocalLoss(gamma=0.0) if len(self.classes_) == 2 else loss.replace(
+            fitted = FocalLoss(gamma=0.0) if len(self.classes_) == 2 else fitted.replace(
                 gamma=0.0, alpha=None, label_smoothing=0.0)
-        return loss.predict_proba(z)
+        return fitted.predict_proba(z)
 
     def predict(self, X):
         """The class with the highest probability."""
         check_is_fitted(self, "init_score_")
-        proba = self.predict_proba(X)
+        return self._label(self.predict_proba(X))
+
+    def _label(self, proba):
         if len(self.classes_) == 2:  # ties go to classes_[0], as before multiclass
             return self.classes_[(proba[:, 1] > 0.5).astype(int)]
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def _booster_predict(self, X, **kwargs):
+        """The fitted booster's own ``predict`` on checked ``X`` (raw scores, contributions...)."""
+        check_is_fitted(self, "init_score_")
+        return self._booster.predict(self._check_X(X), **kwargs)
 
     @property
     def booster_(self):
@@ -258,3 +359,61 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return tags
 
     _sparse = False
+    _native_text = False  # categorical columns as text (CatBoost) instead of pandas category
+
+
+def _check_keyword(key, error):
+    """Booster keywords become attributes: a name starting or ending with "_" would overwrite
+    a fitted attribute (``loss_``, ``classes_``) or internal state, so it is refused."""
+    if key.startswith("_") or key.endswith("_"):
+        raise error(f"invalid parameter {key!r}: names starting or ending with '_' are the "
+                    "estimator's own (fitted attributes, internal state), not booster keywords")
+
+
+def _n_jobs(value):
+    """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
+    value = _params.integer("n_jobs", value, allow_none=True)
+    if value is not None and (value == 0 or value < -1):
+        raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
+                         f"got {value}")
+    return value
+
+
+def _weights(sample_weight, X):
+    """Sample weights as float64, one per row, finite and >= 0 (the boosters' own errors for a
+    negative weight are a C++ stack trace or name no argument)."""
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+
+
+def _eval_triples(eval_set, eval_sample_weight):
+    """``(X, y, weight)`` per eval set, after checking that ``eval_set`` is a list of (X, y)
+    pairs and ``eval_sample_weight`` (if given) has one entry per eval set."""
+    if eval_set is None:
+        if eval_sample_weight is not None:
+            raise ValueError("eval_sample_weight is given without an eval_set")
+        return []
+    if isinstance(eval_set, tuple) and len(eval_set) == 2 and not isinstance(eval_set[0], tuple):
+        raise TypeError("eval_set must be a list of (X, y) pairs: wrap the pair in a list, "
+                        "eval_set=[(X_val, y_val)]")
+    if not isinstance(eval_set, (list, tuple)):
+        raise TypeError(f"eval_set must be a list of (X, y) pairs, got {type(eval_set).__name__}")
+    for i, pair in enumerate(eval_set):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"eval_set[{i}] must be an (X, y) pair, got {type(pair).__name__}"
+                            + (f" of length {len(pair)}" if hasattr(pair, "__len__") else ""))
+    if eval_sample_weight is None:
+        weights = [None] * len(eval_set)
+    elif not isinstance(eval_sample_weight, (list, tuple)) or \
+            len(eval_sample_weight) != len(eval_set):
+        raise ValueError("eval_sample_weight must be a list with one weight array (or None) per "
+                         f"eval_set entry: {len(eval_set)} eval sets, got "
+                         f"{_describe(eval_sample_weight)}")
+    else:
+        weights = list(eval_sample_weight)
+    return [(Xe, ye, we) for (Xe, ye), we in zip(eval_set, weights)]
+
+
+def _describe(value):
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} entries"
+    return f"a {type(value).__name__}"
