@@ -16,10 +16,11 @@ most 10x built-in.
 CatBoost calls ``calc_ders_multi`` twice per object per iteration (2 x rows x iterations calls),
 so ``(focal - built-in) / calls`` is the cost each call adds. ``--forms`` adds, for the record:
 ``floor`` (the same compiled kernel around a row function that computes nothing: what the call
-itself costs) and ``python`` (a plain-Python softmax objective with numpy, what users write
-first; slow: minutes). The per-call split is measured directly too: the kernel called from a
-Python loop (dispatch, checks, math, boxing of the tuples) and with CatBoost's unpacking of the
-result emulated in Python.
+itself costs), ``full`` (focal0's kernel returning the hessian's lower triangle too, which the
+shipped kernel leaves None: CatBoost never reads it) and ``python`` (a plain-Python softmax objective
+with numpy, what users write first; slow: minutes). The per-call split is measured directly
+too: the kernel called from a Python loop (dispatch, checks, math, boxing of the tuples) and
+with CatBoost's unpacking of the result emulated in Python.
 """
 import argparse
 import os
@@ -40,30 +41,49 @@ def parse():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--depth", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--forms", default="", help="comma-separated: floor,python")
+    ap.add_argument("--forms", default="", help="comma-separated: floor,full,python")
     return ap.parse_args()
 
 
 def floor_form(k):
-    """The shipped kernel wrapper (checks, allocation, tuples) around a row that does nothing."""
+    """The shipped kernel wrapper (checks, allocation, tuples) around a row that computes nothing:
+    constant derivatives (a gradient that sums to 0 and minus a quarter of the identity)."""
     import numba
 
     from boostfocal import _catboost_kernels
 
-    @numba.njit(inline="always")
-    def nothing(z, c, grad, hess):
-        for i in range(z.shape[0]):
-            grad[i] = 0.5 - (i == c)
-            for j in range(z.shape[0]):
-                hess[i, j] = 0.25 if i == j else 0.0
+    @numba.njit
+    def fill(buf):
+        for i in range(k):
+            buf[i] = 0.01 * (i - (k - 1) / 2.0)
+            for j in range(k):
+                buf[k + i * k + j] = -0.25 if i == j else 0.0
+
+    kernel = _catboost_kernels.compile_kernel(k, {"FILL": fill}, call="FILL(buf)", lower=False)
 
     class Floor:
         no_jit = True
 
         def __init__(self):
-            self.calc_ders_multi = _catboost_kernels.build(nothing, k, ("bench-floor", k))
+            self.calc_ders_multi = kernel
 
     return Floor
+
+
+def full_form(loss, k):
+    """The focal kernel returning the full hessian (the shipped one has None below its diagonal,
+    which CatBoost never reads)."""
+    from boostfocal import _catboost_kernels
+
+    kernel = _catboost_kernels._build(loss, k, lower=True)
+
+    class Full:
+        no_jit = True
+
+        def __init__(self):
+            self.calc_ders_multi = kernel
+
+    return Full
 
 
 def python_form():
@@ -124,7 +144,8 @@ def main():
     print(f"catboost {catboost.__version__}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}")
     print(f"data: {args.rows} x {args.cols}, {k} classes, frequencies "
-          f"{np.round(np.bincount(y) / len(y), 3).tolist()}, built in {time.perf_counter() - t0:.1f} s")
+          f"{np.round(np.bincount(y) / len(y), 3).tolist()}, "
+          f"built in {time.perf_counter() - t0:.1f} s")
 
     common = {"iterations": args.iterations, "depth": args.depth, "thread_count": args.threads,
               "random_seed": args.seed, "verbose": 0, "allow_writing_files": False,
@@ -142,7 +163,8 @@ def main():
         return run
 
     def run_builtin(iterations=args.iterations):
-        return CatBoost({**common, "iterations": iterations, "loss_function": "MultiClass"}).fit(pool)
+        return CatBoost({**common, "iterations": iterations,
+                         "loss_function": "MultiClass"}).fit(pool)
 
     def run_python(make):
         def run(iterations=args.iterations):
@@ -155,6 +177,8 @@ def main():
     names = [f for f in args.forms.split(",") if f]
     if "floor" in names:
         runners["floor"] = run_python(floor_form(k))
+    if "full" in names:
+        runners["full"] = run_python(full_form(focal0.loss, k))
     if "python" in names:
         runners["python"] = run_python(python_form())
 
@@ -189,6 +213,8 @@ def main():
     kernels = {"focal": focal.kernel(k), "focal0": focal0.kernel(k)}
     if "floor" in runners:
         kernels["floor"] = floor_form(k)().calc_ders_multi
+    if "full" in runners:
+        kernels["full"] = full_form(focal0.loss, k)().calc_ders_multi
     print("\nper call, from a Python loop (us): kernel alone / with CatBoost's unpacking emulated")
     for name, kernel in kernels.items():
         alone, unpacked = per_call(kernel, k)

@@ -1,8 +1,8 @@
 """Shared base of the booster adapters: focal parameters held as an immutable value object.
 
 Adapters translate shapes and signatures only; every number comes from ``self.loss``
-(a ``FocalLoss``, or a ``MulticlassFocalLoss`` for the multiclass adapters). Value semantics make them safe to pickle, copy (CatBoost deep-copies the
-objective at fit time and in ``get_params``; copies are the object itself, which is immutable),
+(a ``FocalLoss``, or a ``MulticlassFocalLoss`` for the multiclass adapters). Value semantics
+make them safe to pickle, copy (CatBoost deep-copies the objective at fit time and in ``get_params``; copies are the object itself, which is immutable),
 ``sklearn.clone`` (through deep copy) and compare. There is deliberately no ``get_params``:
 scikit-learn would then expand the object into ``objective__gamma``-style parameters, which
 XGBoost and LightGBM forward to the booster as unknown parameters.

@@ -60,8 +60,7 @@ def resolve(loss, stored_text, where, fix):
             loss = getattr(type(loss), "loss", None) and loss.loss
         if type(loss) not in _FAMILIES.values():
             raise TypeError(f"loss must be a FocalLoss or MulticlassFocalLoss (or an objective "
-                            f"holding one), got "
-                            f"{type(loss).__name__}")
+                            f"holding one), got {type(loss).__name__}")
         return loss
     if stored_text is None:
         raise missing(where, fix)

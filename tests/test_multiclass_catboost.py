@@ -15,6 +15,7 @@ catboost = pytest.importorskip("catboost")
 numba = pytest.importorskip("numba")
 from catboost import CatBoost, CatBoostClassifier, CatBoostError, Pool  # noqa: E402
 from sklearn.base import clone  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from boostfocal.catboost import (  # noqa: E402
     FocalObjective, MulticlassFocalMetric, MulticlassFocalObjective, fit, predict_proba, train)
@@ -77,11 +78,12 @@ def test_calc_ders_multi_is_minus_weighted_gradient_and_full_hessian(rng, params
         assert type(ders) is tuple and len(ders) == K
         assert type(matrix) is tuple and all(type(r) is tuple and len(r) == K for r in matrix)
         np.testing.assert_allclose(ders, -grad[i], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(matrix, -hess[i], rtol=1e-12, atol=1e-15)
-    if params["gamma"] == 2.0:  # the expected hessian: positive semi-definite, so CatBoost's
-        for i in range(n):      # Cholesky sees a negative semi-definite matrix
-            _, matrix = kernel(z[i], float(y[i]), 1.0)
-            assert np.linalg.eigvalsh(np.array(matrix)).max() <= 1e-12
+        # CatBoost reads row j from column j on; below the diagonal is None (nothing to box)
+        assert all(matrix[j][k] is None for j in range(K) for k in range(j))
+        upper = np.array([[matrix[min(j, k)][max(j, k)] for k in range(K)] for j in range(K)])
+        np.testing.assert_allclose(upper, -hess[i], rtol=1e-12, atol=1e-15)
+        if params["gamma"] == 2.0:  # the expected hessian is positive semi-definite, so
+            assert np.linalg.eigvalsh(upper).max() <= 1e-12 * w[i]  # Cholesky sees NSD
 
 
 def test_kernel_checks_what_it_reads():
@@ -107,8 +109,8 @@ def test_catboost_calls_the_compiled_kernel_directly(data):
     kernel = obj.calc_ders_multi
     assert isinstance(kernel, numba.core.registry.CPUDispatcher)
     assert kernel is obj.kernel(K)
-    assert kernel.signatures == [(numba.types.Array(numba.float64, 1, "C"), numba.float64,
-                                  numba.float64)]
+    assert (numba.types.Array(numba.float64, 1, "C"), numba.float64,
+            numba.float64) in kernel.signatures  # what CatBoost passes: compiled for it
     assert kernel.nopython_signatures  # compiled in nopython mode: no object-mode fallback
     assert not hasattr(obj, "_jited")  # CatBoost did not wrap it (no_jit)
     # the next fit re-binds K from its own first call
@@ -155,8 +157,8 @@ def test_gamma2_alpha_rare_class_trains_without_divergence(rare):
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
     yv = y[3000:]
     assert (np.argmax(p, axis=1) == yv).mean() > 0.8
-    rare_rows = yv == 0
-    assert rare_rows.sum() >= 10 and (np.argmax(p[rare_rows], axis=1) == 0).mean() > 0.3
+    rare_rows = yv == 0  # the 2% class is found: ranked by its (calibrated) probability
+    assert rare_rows.sum() >= 10 and roc_auc_score(rare_rows, p[:, 0]) > 0.85
 
 
 # -- the metric ------------------------------------------------------------------------------------
@@ -264,11 +266,16 @@ def test_bad_classes(data, labels, params, match):
         fit(model, X, labels(y))
 
 
-def test_plain_catboost_with_class_names_and_errors_inside_training(data):
+def test_plain_catboost_with_class_names_and_errors_inside_training(data, monkeypatch):
+    from boostfocal import _adapter
+
     X, y, _ = data
     obj, metric = MulticlassFocalObjective(**GAMMA0), MulticlassFocalMetric(**GAMMA0)
-    model = CatBoostClassifier(loss_function=obj, eval_metric=metric, class_names=[0, 1, 2, 3],
-                               iterations=5, **SMALL).fit(X, y)  # no fit(): starts at 0
+    monkeypatch.setattr(_adapter, "_WARNED", set())
+    with pytest.warns(UserWarning, match="MulticlassFocalObjective outside boostfocal.catboost"):
+        model = CatBoostClassifier(loss_function=obj, eval_metric=metric,
+                                   class_names=[0, 1, 2, 3], iterations=5,
+                                   **SMALL).fit(X, y)  # no fit(): starts at 0
     assert raw(model, X).shape == (X.shape[0], K) and model.get_scale_and_bias()[1] == [0.0] * K
     # without class_names CatBoost keeps one score per row and calls calc_ders_range
     with pytest.raises(CatBoostError, match="at least 3 classes"):
@@ -297,7 +304,8 @@ def test_saved_model_predicts_focal_probabilities_in_a_fresh_process(tmp_path, d
         from boostfocal.catboost import predict_proba
         model = CatBoost()
         model.load_model({str(path)!r})
-        np.save({str(tmp_path / "p.npy")!r}, predict_proba(model, np.load({str(tmp_path / "X.npy")!r})))
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "p.npy")!r}, predict_proba(model, X))
     """)
     subprocess.run([sys.executable, "-c", code], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
