@@ -212,3 +212,24 @@ def test_gamma0_is_catboost_multiclass(weighted3):
                              thread_count=1, verbose=False, allow_writing_files=False,
                              **pinned).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("cls, module", [(ESTIMATORS[0], "xgboost"), (ESTIMATORS[1], "lightgbm"),
+                                         (ESTIMATORS[2], "catboost")])
+def test_booster_predicts_what_the_estimator_predicts(cls, module, three):
+    import importlib
+
+    X, y = three
+    clf = small(cls, init_score="optimal", alpha={"ant": 1.0, "bee": 2.0, "cat": 3.0})
+    clf.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], early_stopping_rounds=3)
+    mod = importlib.import_module(f"boostfocal.{module}")
+    data = X
+    if module == "xgboost":
+        import xgboost as xgb
+
+        data = xgb.DMatrix(X)
+    # the booster stores the multiclass loss and the K start margins: its module's
+    # predict_proba is the estimator's
+    np.testing.assert_allclose(mod.predict_proba(clf.booster_, data), clf.predict_proba(X),
+                               rtol=1e-12, atol=1e-15)
+    assert clf.feature_importances_.shape == (X.shape[1],)
