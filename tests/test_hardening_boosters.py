@@ -392,7 +392,8 @@ def test_predictions_use_the_loss_the_trees_were_trained_with(data, cls):
 def test_proba_is_read_at_predict_time_and_a_typo_raises(data, cls):
     X, y = data
     clf = small(cls).fit(X, y)
-    with pytest.raises(ValueError, match="proba must be one of 'posterior', 'sigmoid'; got 'sigm"):
+    with pytest.raises(ValueError,
+                       match="proba must be one of 'posterior', 'sigmoid', 'softmax'; got 'sigm"):
         clf.set_params(proba="sigmod").predict_proba(X)
     z = clf.decision_function(X)
     np.testing.assert_allclose(clf.set_params(proba="sigmoid").predict_proba(X)[:, 1],

@@ -48,18 +48,19 @@ class Dataset:
                 f"{self.y.mean():.2%} positive)")
 
 
-def path(name, file=None):
-    """The data file of ``name`` inside its installed package (not imported)."""
-    package, default, install = FILES[name]
+def path(name, file=None, files=None):
+    """The data file of ``name`` (a key of ``files``, default ``FILES``) inside its installed
+    package (not imported)."""
+    package, default, install = (FILES if files is None else files)[name]
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"dataset {name!r} needs the package {package!r}: {install}")
     return pathlib.Path(list(spec.submodule_search_locations)[0]) / (file or default)
 
 
-def available(name):
+def available(name, files=None):
     try:
-        return path(name).exists()
+        return path(name, files=files).exists()
     except FileNotFoundError:
         return False
 
@@ -97,7 +98,10 @@ WEATHER = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "prec
            "visib"]
 
 
-def flights():
+def flights_table():
+    """The flights features (pre-departure columns and the origin's weather), ``arr_delay`` and
+    the time split; cancelled flights (no arrival delay) dropped. Shared with the multiclass
+    delay buckets (``multiclass_datasets.flights4``)."""
     import pandas as pd
 
     f = pd.read_csv(path("flights"))
@@ -114,7 +118,6 @@ def flights():
         "origin": f["origin"].astype("category").cat.codes,
         "dest": f["dest"].astype("category").cat.codes,
         **{c: f[c] for c in WEATHER}})
-    y = (f["arr_delay"] >= 60).to_numpy(np.float64)
     day = date.dt.day_of_year.to_numpy()
     month = f["month"].to_numpy()
 
@@ -126,6 +129,12 @@ def flights():
         in_valid = np.isin(day[fit], valid_days)
         return fit[~in_valid], fit[in_valid], np.flatnonzero(month > 9)
 
+    return X, f["arr_delay"].to_numpy(np.float64), split
+
+
+def flights():
+    X, arr_delay, split = flights_table()
+    y = (arr_delay >= 60).astype(np.float64)
     return Dataset("flights", X.to_numpy(np.float64), y, split, list(X.columns))
 
 

@@ -2,7 +2,9 @@
 
 A subclass supplies ``_shared_names`` (the shared parameter names under the booster's own) and two
 methods: ``_fit_booster`` (train from ``init_score_``, store ``self._booster``) and ``_raw_score``
-(the raw score of the fitted booster, start included).
+(the raw score of the fitted booster, start included). Both serve the binary ``FocalLoss`` ((n,)
+scores, labels 0/1) and, with three or more classes, ``MulticlassFocalLoss`` ((n, K) scores,
+labels 0..K-1).
 """
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_f
 from .. import _params
 from .. import _validation as check
 from ..loss import FocalLoss
+from . import _multiclass
 from ._frames import FrameCategories
 
 _INIT = ("optimal", "zero")
-_PROBA = ("posterior", "sigmoid")
+_PROBA = ("posterior", "sigmoid", "softmax")
 
 
 def _is_frame(X):
@@ -28,13 +31,20 @@ def _is_frame(X):
 
 
 class FocalClassifierBase(ClassifierMixin, BaseEstimator):
-    """Binary classifier trained with the focal loss (see the subclasses for the booster).
+    """Classifier trained with the focal loss (see the subclasses for the booster).
+
+    Two classes train the binary ``FocalLoss``; three or more (any label type) train
+    ``MulticlassFocalLoss`` on K raw scores per row, ``p = softmax(z)``.
 
     Parameters
     ----------
     gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian
         The focal loss, as in ``boostfocal.FocalLoss``, except that ``hessian`` defaults to
-        "clipped" here (see ``init_score``).
+        "clipped" here (see ``init_score``). With K > 2 classes: ``gamma`` is one number or one
+        per class, and ``alpha`` None or one weight per class, either as a sequence in
+        ``classes_`` order or as a dict keyed by class label (``{"cat": 1.0, "dog": 3.0, ...}``);
+        ``pos_weight`` is binary only. The multiclass study (benchmarks/quality/
+        RESULTS_multiclass.md) kept these defaults for K > 2 too.
     init_score : {"zero", "optimal"}, default "zero"
         Start boosting at 0 or at the constant minimising the focal loss (``FocalLoss.init_score``).
         The defaults hessian="clipped", init_score="zero" are the real-data study's best pair
@@ -42,9 +52,11 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         booster x gamma cells against "expected" + "optimal", better in 22 of 24 cells on the two
         large datasets, for about 1.4x the rounds. Clipped hessians with the optimal start once
         collapsed (LightGBM, gamma 0.5); "expected" is the safe choice for any start.
-    proba : {"posterior", "sigmoid"}, default "posterior"
+    proba : {"posterior", "sigmoid", "softmax"}, default "posterior"
         ``predict_proba`` through the posterior the focal loss implies (``FocalLoss.posterior``,
-        calibrated) or through the plain sigmoid of the raw score (what the boosters do).
+        ``MulticlassFocalLoss.posterior``; calibrated) or through the boosters' own link of the
+        raw score ("sigmoid" and "softmax" both mean it: the sigmoid for two classes, the softmax
+        for more).
     n_estimators : int >= 1 (integral floats such as 100.0 accepted)
     learning_rate, max_depth, random_state, n_jobs
         The boosters' usual names; None leaves the booster's own default. ``random_state`` is an
@@ -55,9 +67,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         Any other parameter of the booster, passed through under its own name (as the boosters'
         sklearn wrappers do); visible to ``get_params`` / ``set_params`` / ``clone``.
 
-    Attributes (after ``fit``): ``classes_``, ``loss_`` (the ``FocalLoss`` trained, which
-    ``predict_proba`` uses), ``n_features_in_``, ``feature_names_in_`` (pandas input),
-    ``init_score_`` (the start), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
+    Attributes (after ``fit``): ``classes_`` (sorted), ``n_classes_``, ``loss_`` (the
+    ``FocalLoss`` or ``MulticlassFocalLoss`` trained, which ``predict_proba`` uses),
+    ``n_features_in_``, ``feature_names_in_`` (pandas input), ``init_score_`` (the start: a
+    float, or K floats, centred, with K > 2 classes), ``n_estimators_`` (rounds the booster holds: ``best_iteration_
     + 1`` under early stopping, for all three), ``best_iteration_`` (0-based
     index of the best round under early stopping, for all three boosters; None without it),
     ``best_score_`` and ``evals_result_`` (in the booster's own form), ``booster_`` (its
@@ -178,14 +191,31 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return []
 
     # -- fit ----------------------------------------------------------------------------------
-    def focal_loss(self):
-        """The ``FocalLoss`` these parameters describe (validates them)."""
-        return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
-                         self.hessian, self.min_hessian)
+    def focal_loss(self, classes=None):
+        """The loss these parameters describe for ``classes`` (default: the fitted ``classes_``,
+        else two): ``FocalLoss`` for two classes, ``MulticlassFocalLoss`` for more, with
+        per-class ``gamma`` / ``alpha`` put in ``classes`` order (validates them)."""
+        if classes is None:
+            classes = getattr(self, "classes_", (0, 1))
+        if len(classes) <= 2:
+            return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
+                             self.hessian, self.min_hessian)
+        from ..multiclass import MulticlassFocalLoss
+
+        if self.pos_weight is not None:
+            raise ValueError(f"pos_weight={self.pos_weight!r} weighs the positive class of a "
+                             f"binary problem, but y has {len(classes)} classes: pass alpha, one "
+                             "weight per class (a sequence in classes_ order or a dict keyed by "
+                             "class label)")
+        return MulticlassFocalLoss(
+            _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
+            _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False),
+            self.label_smoothing, self.hessian, self.min_hessian)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None,
             early_stopping_rounds=None):
-        """Fit on binary targets of any label type (two classes; ``classes_[1]`` is positive).
+        """Fit on targets of any label type: two classes train the binary focal loss
+        (``classes_[1]`` is positive), three or more the multiclass one.
 
         ``X``: an array, a scipy sparse matrix or a pandas frame, whose ``category``, ``str`` and
         text ``object`` columns are categorical with the categories fixed here (``_frames.py``).
@@ -194,7 +224,6 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         ``eval_set`` is a list of ``(X, y)``; with ``early_stopping_rounds`` (here or in the
         constructor) training stops on the focal loss of the last one.
         """
-        loss = self.focal_loss()
         check.choice("init_score", self.init_score, _INIT)
         check.choice("proba", self.proba, _PROBA)
         shared = self._checked_shared()
@@ -213,7 +242,13 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
-        self.init_score_ = loss.init_score(y01, w) if self.init_score == "optimal" else 0.0
+        loss = self.focal_loss(self.classes_)  # per-class gamma / alpha need classes_
+        k = len(self.classes_)
+        if self.init_score == "zero":
+            self.init_score_ = 0.0 if k == 2 else np.zeros(k)
+        else:  # the multiclass start from one-hot rows, which fix K = len(classes_)
+            self.init_score_ = loss.init_score(y01 if k == 2 else np.eye(k)[y01.astype(np.intp)],
+                                               w)
         self.loss_ = loss  # predictions use the loss the trees were trained with
         self._fit_booster(X, y01, w, evals, rounds, loss)
         return self
@@ -256,51 +291,54 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         if type_of_target(y) == "continuous":
             raise ValueError(
                 "y is continuous (soft labels?): these estimators are classifiers and "
-                "take two classes. Soft labels in [0, 1] train through the native API: "
+                "take class labels. Soft labels in [0, 1] train through the native API: "
                 "boostfocal.xgboost.train, boostfocal.lightgbm.train or boostfocal.catboost.fit "
                 "with a FocalObjective (or FocalLoss.gradient_hessian)")
         check_classification_targets(y)
         if fitting:
-            classes, y01 = np.unique(y, return_inverse=True)
-            if classes.size > 2:
-                raise ValueError(f"Only binary classification is supported. y has "
-                                 f"{classes.size} classes: the focal loss here is binary")
+            classes, codes = np.unique(y, return_inverse=True)
             if classes.size < 2:
                 raise ValueError("y has one class only: a classifier needs two classes")
             self.classes_ = classes
-            return y01.astype(np.float64)
+            self.n_classes_ = int(classes.size)
+            return codes.astype(np.float64)  # 0/1 for two classes, 0..K-1 for more
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
             raise ValueError(f"eval_set labels {unknown[:5]} are not among classes_ "
                              f"{self.classes_}")
-        return (y == self.classes_[1]).astype(np.float64)
+        return np.searchsorted(self.classes_, y).astype(np.float64)
 
     # -- predict ------------------------------------------------------------------------------
     def decision_function(self, X):
-        """Raw scores (margins), the start score included."""
+        """Raw scores (margins), the start score included: (n,) for two classes, (n, K) for
+        more (column k is ``classes_[k]``'s)."""
         check_is_fitted(self, "init_score_")
         return self._raw_score(self._check_X(X))
 
     def predict_proba(self, X):
-        """[[P(classes_[0]), P(classes_[1])], ...]: the focal posterior (``proba="posterior"``)
-        or the sigmoid of the raw score (``proba="sigmoid"``)."""
+        """(n, K) probabilities of ``classes_``: the focal posterior (``proba="posterior"``) or
+        the boosters' link of the raw score (``proba="sigmoid"`` / ``"softmax"``)."""
         return self._proba(self.decision_function(X))
 
     def _proba(self, z):
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
-        # at gamma = 0 without class weights the focal posterior is exactly the sigmoid
         fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
-        link = FocalLoss(gamma=0.0) if proba == "sigmoid" else fitted
-        return link.predict_proba(z)
+        if proba != "posterior":
+            # at gamma = 0 without class weights the focal posterior is exactly the link
+            fitted = FocalLoss(gamma=0.0) if len(self.classes_) == 2 else fitted.replace(
+                gamma=0.0, alpha=None, label_smoothing=0.0)
+        return fitted.predict_proba(z)
 
     def predict(self, X):
-        """The class with the higher probability."""
+        """The class with the highest probability."""
         check_is_fitted(self, "init_score_")
         return self._label(self.predict_proba(X))
 
     def _label(self, proba):
-        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+        if len(self.classes_) == 2:  # ties go to classes_[0], as before multiclass
+            return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _booster_predict(self, X, **kwargs):
         """The fitted booster's own ``predict`` on checked ``X`` (raw scores, contributions...)."""
@@ -317,7 +355,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = bool(self._sparse)
-        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_class = True
         return tags
 
     _sparse = False

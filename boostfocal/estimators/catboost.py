@@ -5,7 +5,8 @@ import numpy as np
 import scipy.sparse as sp
 from catboost import CatBoost, Pool
 
-from ..catboost import FocalMetric, FocalObjective, fit
+from ..catboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
+                        MulticlassFocalObjective, fit)
 from ._base import FocalClassifierBase
 
 
@@ -41,8 +42,11 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         "and random permutations); CatBoostClassifier with Logloss fails it too")
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
-        params = {"loss_function": FocalObjective.from_loss(loss),
-                  "eval_metric": FocalMetric.from_loss(loss), "verbose": False,
+        multiclass = self.n_classes_ > 2
+        params = {"loss_function": (MulticlassFocalObjective if multiclass else
+                                    FocalObjective).from_loss(loss),
+                  "eval_metric": (MulticlassFocalMetric if multiclass else
+                                  FocalMetric).from_loss(loss), "verbose": False,
                   "allow_writing_files": False, "iterations": self._n_rounds()}
         params.update(self.booster_params())
         # the frame's text / category columns, plus a cat_features keyword's (CatBoost's, for the

@@ -6,7 +6,8 @@ import functools
 import lightgbm as lgb
 import numpy as np
 
-from ..lightgbm import FocalMetric, FocalObjective, train
+from ..lightgbm import (FocalMetric, FocalObjective, MulticlassFocalMetric,
+                        MulticlassFocalObjective, train)
 from ._base import FocalClassifierBase
 
 
@@ -42,8 +43,12 @@ class FocalLGBMClassifier(FocalClassifierBase):
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         # feature_pre_filter=False: when pre-filtering leaves no feature (tiny data), LightGBM 4.7
         # aborts a custom-objective training ("num_features() > 0") instead of growing stumps
-        params = {"objective": FocalObjective.from_loss(loss), "verbosity": -1,
-                  "feature_pre_filter": False}
+        multiclass = self.n_classes_ > 2
+        obj = (MulticlassFocalObjective if multiclass else FocalObjective).from_loss(loss)
+        metric = (MulticlassFocalMetric if multiclass else FocalMetric).from_loss(loss)
+        params = {"objective": obj, "verbosity": -1, "feature_pre_filter": False}
+        if multiclass:
+            params["num_class"] = self.n_classes_
         params.update(self.booster_params())
         dtrain = lgb.Dataset(X, label=y01, weight=w, free_raw_data=False)
         valid = [lgb.Dataset(Xe, label=ye, weight=we, reference=dtrain) for Xe, ye, we in evals]
@@ -52,7 +57,7 @@ class FocalLGBMClassifier(FocalClassifierBase):
         if rounds:
             callbacks.append(lgb.early_stopping(rounds, verbose=False))
         self._booster = train(params, dtrain, self._n_rounds(), valid_sets=valid or None,
-                              feval=FocalMetric.from_loss(loss) if valid else None,
+                              feval=metric if valid else None,
                               init_score=self.init_score_, callbacks=callbacks)
         # 0-based like the XGBoost and CatBoost estimators (LightGBM's own count is 1-based)
         self.best_iteration_ = self._booster.best_iteration - 1 if rounds else None

@@ -7,7 +7,9 @@ import numpy as np
 import xgboost as xgb
 from sklearn.utils.validation import check_is_fitted
 
-from ..xgboost import FocalMetric, FocalObjective, base_score_for, train
+from .. import xgboost as _xgb
+from ..xgboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
+                        MulticlassFocalObjective, base_score_for, train)
 from ._base import FocalClassifierBase
 
 
@@ -43,19 +45,25 @@ class FocalXGBClassifier(FocalClassifierBase):
         "XGBClassifier with binary:logistic fails it too")
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
-        obj = FocalObjective.from_loss(loss)
+        multiclass = self.n_classes_ > 2
+        obj = (MulticlassFocalObjective if multiclass else FocalObjective).from_loss(loss)
+        metric = (MulticlassFocalMetric if multiclass else FocalMetric).from_loss(loss)
         params = {"verbosity": 0}
         params.update(self.booster_params())
         if "base_score" in params:
             raise ValueError("base_score is set by init_score ('optimal' or 'zero') here; "
                              "remove base_score")
-        params["base_score"] = base_score_for(self.init_score_)
+        if multiclass:  # K start margins (softmax ignores their common shift)
+            params["num_class"] = self.n_classes_
+            params["base_score"] = _xgb._MULTICLASS.base_score(self.init_score_)
+        else:
+            params["base_score"] = base_score_for(self.init_score_)
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True),
                   f"validation_{i}") for i, (Xe, ye, we) in enumerate(evals)]  # XGBClassifier's
         self.evals_result_ = {}
         booster = train(params, dtrain, self._n_rounds(), obj=obj, evals=watch,
-                        custom_metric=FocalMetric.from_loss(loss) if watch else None,
+                        custom_metric=metric if watch else None,
                         early_stopping_rounds=rounds, verbose_eval=False,
                         evals_result=self.evals_result_)
         self._warn_unknown(_unused_keys(booster, self._booster_extra()))
