@@ -100,12 +100,12 @@ def profile(d, X, params, obj, sync, xp):
     from boostfocal._xgb_resident import ResidentLoop
 
     bst = xgb.Booster(obj.train_params(params, d), [d])
-    loop = ResidentLoop(bst, d, X, obj.loss)
+    loop = ResidentLoop(bst, d, X, obj)
     parts = {"gradient": [], "boost": [], "inplace_predict (1 round)": []}
     for i in range(20):
         sync()
         t0 = time.perf_counter()
-        g, h = loop.loss.gradient_hessian(loop.y, loop.margins, loop.w)
+        g, h = loop.objective.gradient_hessian(loop.y, loop.margins, loop.w)
         sync()
         t1 = time.perf_counter()
         bst.boost(d, i, grad=g, hess=h)

@@ -7,7 +7,7 @@ never asks for them. It keeps its own copy, on the device of the features ``data
 once, and adds each round's new trees to it::
 
     m_0     = base margin (+ the trees of ``xgb_model``)       one full prediction, once
-    g, h    = objective(y, m_i)                                 on the device
+    g, h    = objective.gradient_hessian(y, m_i, w)             on the device
     Booster.boost(dtrain, i, grad=g, hess=h)                    XGBoost packs them on the device
     m_{i+1} = m_i + inplace_predict(data, iteration_range=(i, i + 1), base_margin=0)
 
@@ -59,8 +59,8 @@ def _rows(data):
 class ResidentLoop:
     """The state of one training: the booster, and the margins next to ``data``."""
 
-    def __init__(self, bst, dtrain, data, loss):
-        self.bst, self.dtrain, self.data, self.loss = bst, dtrain, data, loss
+    def __init__(self, bst, dtrain, data, objective):
+        self.bst, self.dtrain, self.data, self.objective = bst, dtrain, data, objective
         n = dtrain.num_row()
         if _rows(data) != n:
             raise ValueError(f"data has {_rows(data)} rows but dtrain has {n}: pass the features "
@@ -77,7 +77,7 @@ class ResidentLoop:
         self.y = xp.asarray(y)
         self.w = xp.asarray(w) if w.size else None
         # labels and weights are checked on the first call; later calls skip the value checks
-        self._unchecked = "check_input" in inspect.signature(loss.gradient_hessian).parameters
+        self._unchecked = "check_input" in inspect.signature(objective.gradient_hessian).parameters
 
         self._checked = False
         self._trees = bst.num_boosted_rounds()  # rounds already in the model (xgb_model)
@@ -86,7 +86,7 @@ class ResidentLoop:
         """Round ``i`` (counted from 0 in this call, as ``xgb.train`` counts): the gradient at the
         resident margins, one boost, and the new round's trees added to the margins."""
         kw = {"check_input": False} if self._unchecked and self._checked else {}
-        grad, hess = self.loss.gradient_hessian(self.y, self.margins, self.w, **kw)
+        grad, hess = self.objective.gradient_hessian(self.y, self.margins, self.w, **kw)
         self._checked = True
         self.bst.boost(self.dtrain, i, grad=grad, hess=hess)
         t = self._trees
@@ -95,13 +95,14 @@ class ResidentLoop:
         self._trees = t + 1
 
 
-def train(params, dtrain, data, loss, num_boost_round=10, *, evals=None, maximize=None,
+def train(params, dtrain, data, objective, num_boost_round=10, *, evals=None, maximize=None,
           early_stopping_rounds=None, evals_result=None, verbose_eval=True, xgb_model=None,
           callbacks=None, custom_metric=None):
     """``xgb.train`` (same arguments, same result) with the margins kept next to ``data``.
 
-    ``loss`` computes the gradient (a ``FocalLoss`` or ``MulticlassFocalLoss``: arrays of the
-    margins' kind in, the same kind out). ``params`` are final (objective, base_score set).
+    ``objective.gradient_hessian(y, margins, w)`` computes the gradient (a ``FocalObjective`` or
+    ``MulticlassFocalObjective``, or a loss: arrays of the margins' kind in, the same kind out;
+    (n,) margins for binary, (n, K) for multiclass). ``params`` are final (objective, base_score).
     """
     callbacks = [] if callbacks is None else copy.copy(list(callbacks))
     evals = list(evals) if evals else []
@@ -113,7 +114,7 @@ def train(params, dtrain, data, loss, num_boost_round=10, *, evals=None, maximiz
             raise ValueError("Training dataset should be used as a reference when constructing "
                              "the `QuantileDMatrix` for evaluation.")
     bst = xgb.Booster(params, [dtrain] + [d[0] for d in evals], model_file=xgb_model)
-    loop = ResidentLoop(bst, dtrain, data, loss)
+    loop = ResidentLoop(bst, dtrain, data, objective)
     if verbose_eval:
         callbacks.append(EvaluationMonitor(period=1 if verbose_eval is True else verbose_eval))
     if early_stopping_rounds:

@@ -528,16 +528,13 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     if data is None:
         booster = xgb.train(params, dtrain, num_boost_round, obj=obj, **kwargs)
     else:
-        booster = _xgb_resident.train(params, dtrain, data, obj.loss, num_boost_round, **kwargs)
+        booster = _xgb_resident.train(params, dtrain, data, obj, num_boost_round, **kwargs)
     booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
     return booster
 
 
 def _resident_unsupported(params, dtrain, data, obj=None):
     """Why the device-resident loop cannot serve this call, or None."""
-    if obj is not None and obj._family is not _BINARY:
-        return ("the device-resident loop serves the binary FocalObjective only (one margin per "
-                "row, no hessian_scale)")
     on_gpu = _gpu_ordinal(params.get("device")) is not None
     module = type(data).__module__.split(".")[0]
     if on_gpu != (module in ("cupy", "cudf")):

@@ -249,3 +249,25 @@ def test_gpu_resident_train_with_host_features_falls_back():
     d = xgb.DMatrix(X, label=y)
     with pytest.warns(UserWarning, match="trains on the GPU but data is a ndarray"):
         train({"device": "cuda"}, d, 3, obj=FocalObjective(), data=X)
+
+
+def test_gpu_resident_loop_multiclass_margins_equal_xgboosts():
+    xgb = _xgb_gpu_or_skip()
+    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost import MulticlassFocalObjective
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(20_000, 10)).astype(np.float32)
+    y = np.argmax(X[:, :5] + rng.gumbel(size=(20_000, 5)), axis=1).astype(np.float32)
+    Xd = cp.asarray(X)
+    d = xgb.QuantileDMatrix(Xd, label=cp.asarray(y))
+    obj = MulticlassFocalObjective(gamma=2.0)
+    params = obj.train_params({"tree_method": "hist", "device": "cuda", "max_depth": 6,
+                               "num_class": 5}, y)
+    bst = xgb.Booster(params, [d])
+    loop = ResidentLoop(bst, d, Xd, obj)
+    assert isinstance(loop.margins, cp.ndarray) and loop.margins.shape == (20_000, 5)
+    for i in range(10):
+        loop.step(i)
+    own = bst.predict(d, output_margin=True, training=True)
+    np.testing.assert_allclose(cp.asnumpy(loop.margins), own, rtol=0, atol=1e-5)

@@ -161,3 +161,49 @@ def test_resident_gradient_is_focal_loss_gradient(data):
     loop = ResidentLoop(bst, dtrain, X, obj.loss)
     start = FocalLoss(gamma=1.0).init_score(y, w)
     np.testing.assert_allclose(loop.margins, start, rtol=0, atol=1e-6)
+
+
+def test_multiclass_same_model_as_xgb_train():
+    """MulticlassFocalObjective ((n, K) margins, vector base_score, hessian_scale) through the
+    resident loop: the model xgb.train builds, bit for bit, with early stopping."""
+    from boostfocal.xgboost import MulticlassFocalMetric, MulticlassFocalObjective
+
+    rng = np.random.default_rng(3)
+    n, k = 3000, 4
+    X = rng.normal(size=(n, 5)).astype(np.float32)
+    y = np.argmax(X[:, :k] + rng.gumbel(size=(n, k)) + [0.0, 0.0, 0.0, -2.5], axis=1).astype(float)
+    w = rng.uniform(0.5, 2.0, n)
+    obj = MulticlassFocalObjective(gamma=2.0, alpha=[1.0, 1.0, 1.0, 3.0])
+    metric = MulticlassFocalMetric(gamma=2.0, alpha=[1.0, 1.0, 1.0, 3.0])
+    models, results = [], []
+    for resident in (False, True):
+        dtrain = xgb.DMatrix(X, y, weight=w)
+        dvalid = xgb.DMatrix(X[::-1] * 1.5, y)
+        result = {}
+        extra = {"data": X} if resident else {}
+        models.append(train({**PARAMS, "num_class": k, "eta": 0.8}, dtrain, 40, obj=obj,
+                            evals=[(dvalid, "valid")], custom_metric=metric,
+                            early_stopping_rounds=3, evals_result=result, verbose_eval=False,
+                            **extra))
+        results.append(result)
+    assert models[0].best_iteration == models[1].best_iteration < 36
+    assert results[0] == results[1]
+    assert models[0].save_raw() == models[1].save_raw()
+
+
+def test_multiclass_loop_margins_are_xgboosts():
+    from boostfocal.xgboost import MulticlassFocalObjective
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 2000).astype(float)
+    dtrain = xgb.DMatrix(X, y)
+    obj = MulticlassFocalObjective(gamma=1.0)
+    params = obj.train_params({**PARAMS, "num_class": 3}, dtrain)
+    bst = xgb.Booster(params, [dtrain])
+    loop = ResidentLoop(bst, dtrain, X, obj)
+    assert loop.margins.shape == (2000, 3)
+    for i in range(6):
+        loop.step(i)
+        np.testing.assert_array_equal(loop.margins, bst.predict(dtrain, output_margin=True,
+                                                                training=True))
