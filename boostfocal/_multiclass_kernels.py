@@ -29,9 +29,7 @@ The loops below check every value they read (finite scores, labels in range, wei
 return the number of bad rows; ``MulticlassFocalLoss`` checks shapes, dtypes and byte order
 before calling them and names the problem with numpy when a loop reports a bad row.
 """
-import hashlib
 import math
-import pathlib
 
 import numba
 import numpy as np
@@ -43,10 +41,7 @@ from ._backends import _MULTICLASS_FUNCS, bind
 
 
 def _sources_sha256():
-    h = hashlib.sha256()
-    for module in (_multiclass_math, _libm):
-        h.update(pathlib.Path(module.__file__).read_bytes())
-    return h.hexdigest()
+    return _nk.sources_sha256(_multiclass_math, _libm)
 
 
 # numba invalidates a cached kernel only when *this* file changes: the disk cache is used only

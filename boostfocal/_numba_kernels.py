@@ -23,11 +23,16 @@ from . import _libm, _math
 from ._backends import bind
 
 
-def _sources_sha256():
+def sources_sha256(*modules):
+    """sha256 of the modules' source files: the guard of a family's numba disk cache."""
     h = hashlib.sha256()
-    for module in (_math, _libm):
+    for module in modules:
         h.update(pathlib.Path(module.__file__).read_bytes())
     return h.hexdigest()
+
+
+def _sources_sha256():
+    return sources_sha256(_math, _libm)
 
 
 # numba invalidates a cached kernel only when *this* file changes, not when ``_math`` or ``_libm``

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _math
 from . import _validation as check
+from ._value import ValueObject
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
 _MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
@@ -23,7 +24,7 @@ _MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
-class FocalLoss:
+class FocalLoss(ValueObject):
     r"""Binary focal loss on the raw score (logit) z, with analytic gradient and hessian.
 
     With p = sigmoid(z), q = 1 - p and branch weights a (positives) and b (negatives)::
@@ -60,6 +61,7 @@ class FocalLoss:
     """
 
     __slots__ = _PARAMS + ("a", "b", "_mode")
+    _PARAMS = _PARAMS
 
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
                  hessian="expected", min_hessian=1e-12):
@@ -83,33 +85,6 @@ class FocalLoss:
                                (gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian,
                                 a, b, _MODES[hessian])):
             object.__setattr__(self, name, value)
-
-    # -- value-object behaviour: immutable, comparable, hashable, picklable, readable ----------
-    def __setattr__(self, name, value):
-        raise AttributeError(f"FocalLoss is immutable; use replace({name}=...) for a new one")
-
-    def get_params(self):
-        """The constructor arguments, as a dict."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def replace(self, **changes):
-        """A copy with some parameters changed."""
-        return type(self)(**{**self.get_params(), **changes})
-
-    def __reduce__(self):
-        return type(self), tuple(getattr(self, name) for name in _PARAMS)
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.get_params() == self.get_params()
-
-    def __hash__(self):
-        return hash(tuple(self.get_params().items()))
-
-    def __repr__(self):
-        defaults = FocalLoss.__init__.__defaults__
-        shown = [f"{k}={v!r}" for (k, v), d in zip(self.get_params().items(), defaults) if v != d
-                 or k == "gamma"]
-        return f"{type(self).__name__}({', '.join(shown)})"
 
     # -- the loss -----------------------------------------------------------------------------
     # Inputs may be numpy arrays (the compiled numba loop; the eager numpy binding without numba)

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _multiclass_math as _mm
 from . import _validation as check
+from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
 
 
@@ -53,7 +54,7 @@ def _per_class(name, value, *, allow_none, allow_scalar):
                  for i, v in enumerate(arr))
 
 
-class MulticlassFocalLoss:
+class MulticlassFocalLoss(ValueObject):
     r"""K-class focal loss on raw scores z (n, K), p = softmax(z), with analytic derivatives.
 
     With labels as class indices y (n,) or probability rows Y (n, K) (soft labels: the loss is
@@ -88,6 +89,7 @@ class MulticlassFocalLoss:
     """
 
     __slots__ = _PARAMS + ("_mode", "_k")
+    _PARAMS = _PARAMS
 
     def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
                  min_hessian=1e-12):
@@ -106,33 +108,6 @@ class MulticlassFocalLoss:
                                (gamma, alpha, label_smoothing, hessian, min_hessian,
                                 _MODES[hessian], k)):
             object.__setattr__(self, name, value)
-
-    # -- value-object behaviour (as FocalLoss) ----------------------------------------------
-    def __setattr__(self, name, value):
-        raise AttributeError(f"MulticlassFocalLoss is immutable; use replace({name}=...)")
-
-    def get_params(self):
-        """The constructor arguments, as a dict (sequences as tuples)."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def replace(self, **changes):
-        """A copy with some parameters changed."""
-        return type(self)(**{**self.get_params(), **changes})
-
-    def __reduce__(self):
-        return type(self), tuple(getattr(self, name) for name in _PARAMS)
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.get_params() == self.get_params()
-
-    def __hash__(self):
-        return hash(tuple(self.get_params().items()))
-
-    def __repr__(self):
-        defaults = MulticlassFocalLoss.__init__.__defaults__
-        shown = [f"{k}={v!r}" for (k, v), d in zip(self.get_params().items(), defaults)
-                 if v != d or k == "gamma"]
-        return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
     def n_classes(self):
