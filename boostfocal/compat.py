@@ -130,19 +130,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     if apply_class_balancing:
         values = (alpha * y + (1.0 - alpha) * (1.0 - y)) * values
     values = values.mean(axis=axis) if values.ndim else values
-    if sample_weight is not None:
-        sw = _weights(sample_weight, values)
-        values = values * sw
-    if reduction in (None, "none"):
-        return values
-    total = values.sum()
-    if reduction == "sum":
-        return total
-    if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = float(np.sum(sw))
-    else:
-        divisor = float(values.size)
-    return total / divisor if divisor else 0.0
+    return _keras_reduce(values, sample_weight, reduction)
 
 
 def binary_focal_loss(y_true, y_pred, gamma, *, pos_weight=None, from_logits=False,
@@ -207,23 +195,19 @@ def _per_class_values(name, value, k):
 
 
 def _keras_reduce(values, sample_weight, reduction):
-    """Keras 3 ``Loss`` reduction of per-example values (weights broadcast over leading axes)."""
+    """Keras 3 ``Loss`` reduction of per-example values, weights (finite, >= 0) broadcast over
+    the leading axes: None/"none", "sum", "sum_over_batch_size"/"mean" (sum / number of values),
+    "mean_with_sample_weight" (sum / sum of weights)."""
     if sample_weight is not None:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if sw.ndim < values.ndim:
-            sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
-        try:
-            values = values * sw
-        except ValueError:
-            raise ValueError(f"sample_weight shape {np.shape(sample_weight)} does not broadcast "
-                             f"to the loss shape {values.shape}") from None
+        sw = _weights(sample_weight, values)
+        values = values * sw
     if reduction in (None, "none"):
         return values
     total = values.sum()
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = float(np.sum(sample_weight))
+        divisor = float(np.sum(sw))
     else:
         divisor = float(values.size)
     return total / divisor if divisor else 0.0

@@ -118,3 +118,12 @@ def test_focal_loss_probabilities_are_clipped_and_renormalised():
 def test_bad_input(call, msg):
     with pytest.raises((ValueError, TypeError), match=msg):
         call()
+
+
+@pytest.mark.parametrize("sw", [[1.0, np.nan, 1.0], [1.0, -1.0, 1.0], [1.0, np.inf, 1.0]])
+def test_categorical_sample_weight_must_be_finite_and_non_negative(sw):
+    """The Keras reduction is shared with binary_focal_crossentropy, weight checks included."""
+    from boostfocal.compat import categorical_focal_crossentropy
+
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        categorical_focal_crossentropy(np.eye(3), np.full((3, 3), 1 / 3), sample_weight=sw)
