@@ -365,11 +365,15 @@ class MulticlassFocalLoss(ValueObject):
         K is that of ``alpha``/a per-class ``gamma``, or of label rows, or else max(y) + 1 for
         class indices.
 
-        The mean loss at a constant is the loss of one soft label, the weighted mean label row
-        ybar (classes absent from the target are given a mean of float64 eps, as scikit-learn
-        clips, so that b stays finite). Solved by Fisher scoring (the "expected" full hessian,
-        which equals the exact one at the optimum) with a backtracking line search, from
-        log(ybar).
+        The mean loss at a constant is sum_c u_c phi_c(p_c) with p = softmax(b),
+        u_c = alpha_c ytilde_c (ytilde the smoothed weighted mean label row; classes absent from
+        the target get a mean of float64 eps, as scikit-learn clips, so that b stays finite) and
+        phi_c(q) = (1 - q)^gamma_c (-log q), decreasing and convex on (0, 1) for gamma_c >= 0. So
+        the minimiser is unique and satisfies u_c h_c(p_c) = lambda for every class, with
+        h_c = -phi_c' decreasing: solved by bisection on log lambda (sum_c p_c(lambda) = 1),
+        each p_c by bisection on log p_c (``_constant_minimiser``), then checked (the mean
+        loss's exact gradient is zero to rounding, else RuntimeError).
+        At gamma = 0 it is the closed form p_c proportional to u_c.
         """
         xp = _namespace(y_true)
         y = xp.asarray(y_true)
@@ -404,32 +408,80 @@ class MulticlassFocalLoss(ValueObject):
 
     def _fisher_scoring(self, ybar):
         k = ybar.shape[1]
+        alpha, gamma, _ = self._vectors(k)
         eps = self.label_smoothing
+        u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
+        present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
+        if not (np.isfinite(u).all() and np.any(alpha[present] > 0.0)):
+            raise ValueError("alpha gives every class present in y_true a weight of 0: no "
+                             "constant minimises the loss")
+        # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
+        # absent class, relative to the largest weight
+        log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
+        t = _constant_minimiser(log_u, gamma)
+        b = t - t.mean()
+        self._check_minimum(ybar, b)
+        return b
+
+    def _check_minimum(self, ybar, b):
+        """Raise unless the exact gradient of the loss at b vanishes to rounding."""
         exact = self.replace(hessian="exact")
-        expected = self.replace(hessian="expected", min_hessian=0.0)
-        b = np.log(ybar[0] * (1.0 - eps) + eps / k)
-        b -= b.mean()
         f = exact.loss(ybar, b[None])[0]
-        for _ in range(100):
-            grad, hess = expected.gradient_full_hessian(ybar, b[None])
-            g = grad[0]
-            if not np.any(g):
-                break
-            step = -np.linalg.lstsq(hess[0], g, rcond=None)[0]
-            step -= step.mean()
-            t = 1.0
-            while t > 1e-12:
-                nb = b + t * step
-                nf = exact.loss(ybar, nb[None])[0]
-                # near the optimum the loss is flat to rounding: accept a full step that does not
-                # raise it beyond rounding (Newton then converges on the gradient)
-                if nf < f or (t == 1.0 and nf <= f * (1.0 + 8.0 * np.finfo(float).eps)):
-                    break
-                t *= 0.5
-            else:
-                break
-            moved = np.max(np.abs(nb - b))
-            b, f = nb, nf
-            if moved <= 4.0 * np.finfo(float).eps * max(1.0, np.max(np.abs(b))):
-                break
-        return b - b.mean()
+        grad, _ = exact.gradient_hessian(ybar, b[None])
+        # each gradient entry is a difference of terms no larger than the loss's scale
+        alpha, _, _ = self._vectors(b.shape[0])
+        scale = max(f, float(np.max(alpha)) * np.finfo(np.float64).tiny)
+        if not (np.isfinite(f) and np.all(np.abs(grad) <= 1e-7 * scale)):
+            raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
+                               f"{np.max(np.abs(grad))!r}); please report this with the labels' "
+                               "class shares and the loss's parameters")
+
+
+_T_MIN = -700.0  # log p floor (p >= 1e-304)
+
+
+def _log_h(t, g):
+    """log h(q) for t = log q <= 0, h = -d/dq [(1 - q)^g (-log q)] = (1 - q)^g (1/q + g r),
+    r = -log q / (1 - q) = t / expm1(t) (1 at q = 1); decreasing in t."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        om = -np.expm1(t)
+        r = np.where(t < 0.0, t / np.where(t < 0.0, np.expm1(t), 1.0), 1.0)
+        pow_term = np.where(g == 0.0, 0.0, g * np.log(om))
+        return pow_term - t + np.log1p(g * r * np.exp(t))
+
+
+def _log_p(target, g, lo, hi):
+    """t = log p_c in [lo, hi] with log h_c(t) = target (vectorised bisection; the ends where
+    the target lies outside h's range on the bracket)."""
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        above = _log_h(mid, g) > target  # h too large: p must grow
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+        if np.all(hi - lo <= 4e-16 * np.maximum(1.0, np.abs(lo))):
+            break
+    return 0.5 * (lo + hi)
+
+
+def _constant_minimiser(log_u, gamma):
+    """log p (K,) minimising sum_c u_c (1 - p_c)^gamma_c (-log p_c) on the simplex: the
+    stationarity condition log u_c + log h_c(log p_c) = L for all c, L found by bisection so that
+    sum p = 1 (sum_c p_c(L) decreases in L). L lies between the smallest and the largest
+    log u_c + log h_c(-log K): the largest p is >= 1/K and the smallest <= 1/K."""
+    k = log_u.shape[0]
+    ends = log_u + _log_h(np.full(k, -np.log(k)), gamma)
+    lo, hi = float(ends.min()), float(ends.max())
+    # t(L) decreases in L: t(hi) <= t(L) <= t(lo) brackets every inner solve
+    t_lo = _log_p(hi - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
+    t_hi = _log_p(lo - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
+    t = t_hi
+    for _ in range(200):
+        if hi - lo <= 4e-16 * max(1.0, abs(lo)):
+            break
+        mid = 0.5 * (lo + hi)
+        t = _log_p(mid - log_u, gamma, t_lo, t_hi)
+        if np.exp(t).sum() > 1.0:
+            lo, t_hi = mid, t
+        else:
+            hi, t_lo = mid, t
+    return t
