@@ -133,3 +133,22 @@ def out(out, n, xp=np):
     _out_array("out", out, (n, 2), xp)
     out = np.asarray(out) if xp is np else out
     return out[:, 0], out[:, 1]
+
+
+def no_alias(outputs, **inputs):
+    """Refuse output arrays that share memory with an input (numpy; O(1) bounds checks first):
+    the compiled loops read a row's inputs and write its outputs, so aliasing gives wrong values."""
+    for o in outputs:
+        if type(o) is not np.ndarray:
+            continue
+        for name, a in inputs.items():
+            if type(a) is np.ndarray and np.may_share_memory(o, a) and _overlap(o, a):
+                raise ValueError(f"out must not share memory with {name}: the results would "
+                                 f"overwrite the {name} they are computed from")
+
+
+def _overlap(a, b):
+    try:
+        return np.shares_memory(a, b, max_work=10_000)
+    except np.exceptions.TooHardError:
+        return True

@@ -286,6 +286,12 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         if objective.loss.n_classes is None:  # K comes from the data: label rows carry it
             labels = np.eye(k)[labels]
     else:
+        if np.asarray(labels).dtype.kind not in "biuf":
+            raise TypeError(
+                f"FocalObjective (binary) needs numeric labels 0/1 (or soft labels in [0, 1]), got "
+                f"dtype {np.asarray(labels).dtype} with values {np.unique(labels)[:5].tolist()}: "
+                "pass y == positive_label, or use FocalCatBoostClassifier, which maps any two "
+                "labels")
         class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
     start = _start(start, optimum, given)
@@ -389,11 +395,28 @@ def _class_indices(labels, model, loss):
         raise ValueError(f"y must hold one class label per row, got shape {labels.shape}")
     names = model.get_params().get("class_names")
     values, inverse = np.unique(labels, return_inverse=True)
+    count = model.get_params().get("classes_count")
+    if count is not None:
+        expected = len(names) if names is not None else len(values)
+        if count != expected:
+            raise ValueError(
+                f"classes_count = {count} but the training labels hold {len(values)} classes"
+                + " "
+                + (f"and class_names {len(names)}" if names is not None else "").rstrip()
+                + ": with a custom objective CatBoost trains exactly the classes of the training "
+                "labels; set classes_count to that number or leave it unset")
     if names is not None:
         position = {name: i for i, name in enumerate(names)}
         missing = [v for v in values.tolist() if v not in position]
         if missing:
             raise ValueError(f"labels {missing[:5]} are not in class_names {list(names)}")
+        absent = [n for n in names if n not in set(values.tolist())]
+        if absent:
+            raise ValueError(
+                f"class_names {list(names)} include classes absent from the training labels: "
+                f"{absent[:5]}; with a custom objective CatBoost keeps one raw score per class "
+                "present in the training labels only, so remove them from class_names (or add "
+                "rows of those classes)")
         indices, num_class = np.array([position[v] for v in values.tolist()])[inverse], len(names)
         names = None
     elif isinstance(model, CatBoostClassifier):

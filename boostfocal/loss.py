@@ -138,6 +138,8 @@ class FocalLoss(ValueObject):
                 grad, hess = out.reshape(-1), None  # the loop writes the rows through a flat view
             else:
                 grad, hess = check.out(out, n)
+            check.no_alias((grad,) if hess is None else (grad, hess), raw_score=z, y_true=y,
+                           sample_weight=w)
             if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
                                   self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)

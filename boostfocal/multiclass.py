@@ -29,6 +29,7 @@ def _namespace(x):
 
 _MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
 _PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
+_MAX = float(np.finfo(np.float64).max)
 SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
 
 
@@ -47,6 +48,9 @@ def _per_class(name, value, *, allow_none, allow_scalar):
         raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
                         f"{type(value).__name__}")
     arr = np.asarray(value)
+    if arr.dtype.kind == "b" or (not isinstance(value, np.ndarray) and any(
+            isinstance(v, (bool, np.bool_)) for v in value)):
+        raise TypeError(f"{name} must hold numbers, not booleans; got {value!r}")
     if arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
                          f"shape {arr.shape}")
@@ -144,8 +148,8 @@ class MulticlassFocalLoss(ValueObject):
         if k < 2:
             raise ValueError(f"raw_score must have K >= 2 columns (one per class), got {k}")
         if self._k is not None and k != self._k:
-            raise ValueError(f"raw_score has {k} columns but alpha/gamma give K = {self._k} "
-                             "classes")
+            raise ValueError(f"raw_score has {k} columns (the booster's num_class) but alpha/gamma "
+                             f"give K = {self._k} classes")
         return raw_score
 
     def _check_scores(self, z, xp=np):
@@ -254,12 +258,12 @@ class MulticlassFocalLoss(ValueObject):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
         if sample_weight is None:
-            return float(per_row.mean())
+            return _finite_mean(float(per_row.mean()))
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
         total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
         if total <= 0.0:
             raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
-        return float(per_row.sum()) / total
+        return _finite_mean(float(per_row.sum()) / total, total)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0):
         """Gradient and hessian diagonal (by ``hessian`` mode) with respect to ``raw_score``.
@@ -268,9 +272,13 @@ class MulticlassFocalLoss(ValueObject):
         ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
         (C or F order); they are returned.
         """
+        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+            scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
         grad, hess = self._outputs(out, n, k, z, xp)
+        if out is not None and xp is np:
+            check.no_alias(out, y_true=y, sample_weight=w)
         alpha, gamma, g = self._vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
@@ -303,12 +311,14 @@ class MulticlassFocalLoss(ValueObject):
 
     def gradient_full_hessian(self, y_true, raw_score, sample_weight=None, *, scale=1.0):
         """Gradient (n, K) and full hessian (n, K, K) (CatBoost's Newton step), float64,
-        multiplied by ``sample_weight`` and ``scale``.
+        multiplied by ``sample_weight`` and ``scale`` (finite).
 
         "exact": the true second derivative, indefinite for confidently wrong rows; "expected"
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
+        if type(scale) is not float or not -_MAX <= scale <= _MAX:
+            scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
@@ -377,6 +387,16 @@ class MulticlassFocalLoss(ValueObject):
         """
         xp = _namespace(y_true)
         y = xp.asarray(y_true)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y_true must be numeric class indices or (n, K) label rows, got dtype "
+                            f"{y.dtype}; encode labels as 0..K-1 first (e.g. "
+                            "sklearn.preprocessing.LabelEncoder)")
+        if y.size and not bool(xp.isfinite(y).all()):
+            raise ValueError("y_true must be finite class indices or label rows: got NaN or inf")
+        if (self._k is not None and y.ndim == 2 and y.shape[1] > 1
+                and y.shape[1] != self._k):
+            raise ValueError(f"y_true has {y.shape[1]} label columns (classes) but the loss's "
+                             f"alpha / gamma give K = {self._k}")
         if self._k is not None:
             k = self._k
         elif y.ndim == 2 and y.shape[1] > 1:
@@ -435,6 +455,14 @@ class MulticlassFocalLoss(ValueObject):
             raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
                                f"{np.max(np.abs(grad))!r}); please report this with the labels' "
                                "class shares and the loss's parameters")
+
+
+def _finite_mean(value, total=1.0):
+    """The mean loss, or a ValueError where alpha / sample_weight overflow float64."""
+    if not (np.isfinite(value) and np.isfinite(total)):
+        raise ValueError("the weighted mean loss overflows float64: alpha and sample_weight are "
+                         "too large (only their ratios matter: divide them by their maximum)")
+    return value
 
 
 _T_MIN = -700.0  # log p floor (p >= 1e-304)
