@@ -152,3 +152,20 @@ def _overlap(a, b):
         return np.shares_memory(a, b, max_work=10_000)
     except np.exceptions.TooHardError:
         return True
+
+
+def overflow_safe_mean(unweighted, sample_weight):
+    """sum(w L) / sum(w) (numpy) for per-row losses L and weights whose products or sums overflow
+    float64: both scaled by their maxima first. ValueError if a row's loss itself overflowed."""
+    L = np.asarray(unweighted, dtype=np.float64)
+    top = float(L.max())
+    if not np.isfinite(top):
+        raise ValueError("the loss overflows float64 (inf): alpha / pos_weight are too large (only "
+                         "their ratios matter: divide them by their maximum)")
+    if top == 0.0:
+        return 0.0
+    if sample_weight is None:
+        return top * float(np.mean(L / top))
+    w = np.asarray(sample_weight, dtype=np.float64)
+    w = w / float(w.max())
+    return top * float(np.sum((L / top) * w) / np.sum(w))

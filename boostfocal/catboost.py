@@ -200,6 +200,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         try:
             return self._by_k[len(approxes)](approxes, target, weight)
         except (KeyError, TypeError, numba.core.errors.TypingError):
+            _warn_plain(self)  # here: it looks at CatBoost as its caller's caller
             return self._slow_call(approxes, target, weight)
 
     def _slow_call(self, approxes, target, weight):
@@ -213,7 +214,6 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         k = len(approxes)
         kernel = self._by_k.get(k)
         if kernel is None:
-            _warn_plain(self)
             kernel = self._by_k[k] = self.kernel(k)
         return kernel(np.asarray(approxes, dtype=np.float64), float(target), float(weight))
 

@@ -257,13 +257,21 @@ class MulticlassFocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        if sample_weight is None:
-            return _finite_mean(float(per_row.mean()))
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
-        if total <= 0.0:
-            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
-        return _finite_mean(float(per_row.sum()) / total, total)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if sample_weight is None:
+                mean = float(per_row.mean())
+            else:
+                total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
+                if total <= 0.0:
+                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
+                                     "undefined")
+                mean = float(per_row.sum()) / total
+            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
+                host = (lambda a: a) if xp is np else xp.asnumpy
+                w = None if sample_weight is None else host(xp.asarray(sample_weight))
+                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
+        return mean
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0):
         """Gradient and hessian diagonal (by ``hessian`` mode) with respect to ``raw_score``.
@@ -455,14 +463,6 @@ class MulticlassFocalLoss(ValueObject):
             raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
                                f"{np.max(np.abs(grad))!r}); please report this with the labels' "
                                "class shares and the loss's parameters")
-
-
-def _finite_mean(value, total=1.0):
-    """The mean loss, or a ValueError where alpha / sample_weight overflow float64."""
-    if not (np.isfinite(value) and np.isfinite(total)):
-        raise ValueError("the weighted mean loss overflows float64: alpha and sample_weight are "
-                         "too large (only their ratios matter: divide them by their maximum)")
-    return value
 
 
 _T_MIN = -700.0  # log p floor (p >= 1e-304)

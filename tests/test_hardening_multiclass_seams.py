@@ -249,11 +249,25 @@ def test_init_score_names_bad_labels(y, exc, words):
         loss.init_score(y)
 
 
-def test_overflowing_means_are_refused():
+def test_huge_alpha_and_weights_give_the_right_mean_not_inf_or_nan():
+    w = RNG.uniform(0.5, 2.0, 200)
+    plain = MulticlassFocalLoss(alpha=[1.0, 1.0, 1e-8]).mean_loss(Y3, Z3, w)
+    huge = MulticlassFocalLoss(alpha=[1e300, 1e300, 1e292]).mean_loss(Y3, Z3, w * 5e307)
+    assert huge == pytest.approx(plain * 1e300, rel=1e-12)
+    with pytest.raises(ValueError, match="overflows"):  # a row's loss itself is beyond float64
+        MulticlassFocalLoss(alpha=[1e308, 1e308, 1e308]).mean_loss(Y3, 30 * Z3)
+    assert (MulticlassFocalLoss().mean_loss(Y3, Z3, np.full(200, 1e308))
+            == pytest.approx(MulticlassFocalLoss().mean_loss(Y3, Z3), rel=1e-12))
+    y = (RNG.random(200) < 0.4).astype(float)
+    z = RNG.normal(size=200)
+    assert (FocalLoss().mean_loss(y, z, w * 5e307)
+            == pytest.approx(FocalLoss().mean_loss(y, z, w), rel=1e-12))
+    zero = np.zeros(200)  # each row's loss 1e308 * (1/2)^2 log 2 < float64 max; their sum is not
+    assert (FocalLoss(pos_weight=1e308).mean_loss(y, zero)
+            == pytest.approx(1e308 * 0.25 * np.log(2) * y.mean()
+                             + 0.25 * np.log(2) * (1 - y.mean()), rel=1e-9))
     with pytest.raises(ValueError, match="overflows"):
-        MulticlassFocalLoss(alpha=[1e308, 1e308, 1.0]).mean_loss(Y3, Z3)
-    with pytest.raises(ValueError, match="overflows"):
-        MulticlassFocalLoss().mean_loss(Y3, Z3, np.full(200, 1e308))
+        FocalLoss(pos_weight=1e308).mean_loss(y, zero - 30.0)
     # only the ratios matter for the start
     np.testing.assert_allclose(MulticlassFocalLoss(alpha=[1e308, 1e308, 1.0]).init_score(Y3),
                                MulticlassFocalLoss(alpha=[1.0, 1.0, 1e-308]).init_score(Y3),

@@ -45,7 +45,7 @@ def _best_found(u, gamma, rng, starts):
     best = np.inf
     for b0 in candidates:
         r = minimize(f, b0, jac=True, method="L-BFGS-B",
-                     options=dict(maxiter=600 if k > 3 else 3000, ftol=1e-15, gtol=1e-12))
+                     options=dict(maxiter=200 if k > 3 else 3000, ftol=1e-15, gtol=1e-11))
         best = min(best, f(r.x)[0])
         if k == 3:
             r2 = minimize(lambda b: f(b)[0], r.x, method="Nelder-Mead",
