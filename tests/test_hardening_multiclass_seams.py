@@ -319,3 +319,47 @@ def test_xgboost_dask_string_labels_say_what_to_pass():
         _dask_mean_label(y, None)
     with pytest.raises(TypeError, match="numeric"):
         multiclass_start(MulticlassFocalLoss(), y, None, 2)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_xgboost_lightgbm_objects_shared_by_concurrent_trainings(booster):
+    """One objective and metric object trains K = 3 and K = 4 in two threads at once; each model
+    equals the one trained alone."""
+    pytest.importorskip(booster)
+    mod = __import__(f"boostfocal.{booster}", fromlist=["x"])
+    obj = mod.MulticlassFocalObjective(gamma=2.0)
+    metric = mod.MulticlassFocalMetric(gamma=2.0)
+
+    def train(k):
+        rng = np.random.default_rng(k)
+        X, y = rng.normal(size=(400, 4)), rng.integers(0, k, 400)
+        if booster == "xgboost":
+            import xgboost as xgb
+
+            d = xgb.DMatrix(X, label=y)
+            bst = mod.train({"num_class": k, "nthread": 1, "max_depth": 2}, d, 5, obj=obj,
+                            custom_metric=metric, evals=[(d, "t")], verbose_eval=False)
+            return bst.predict(d, output_margin=True)
+        import lightgbm as lgb
+
+        bst = mod.train({"num_class": k, "objective": obj, "metric": "None", "verbose": -1,
+                         "num_threads": 1}, lgb.Dataset(X, label=y), 5, feval=metric)
+        return bst.predict(X, raw_score=True)
+
+    alone = {k: train(k) for k in (3, 4)}
+    together, errors = {}, []
+
+    def run(k):
+        try:
+            together[k] = train(k)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in (3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for k in (3, 4):
+        np.testing.assert_allclose(together[k], alone[k], rtol=1e-12, atol=1e-12)
