@@ -107,10 +107,23 @@ def start_rows(start, n):
     return np.full(n, float(start)) if start.ndim == 0 else np.tile(start, (n, 1))
 
 
+def _dask_numeric(y):
+    """Refuse non-numeric dask labels before a reduction fails on them."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") not in "biuf":
+        raise TypeError(f"y (labels) must be numeric, got dtype {dtype}: encode string labels "
+                        "as numbers first (binary: 0/1, e.g. (y == positive_label).astype(float); "
+                        "multiclass: class indices 0..K-1)")
+
+
 def multiclass_start(loss, y, w, num_class=None):
     """The focal-optimal constant vector (K,): ``loss.init_score`` of the weighted class
     frequencies of class-index labels (numpy, or dask collections reduced on the cluster)."""
+    if loss.n_classes is not None and num_class is not None and int(num_class) != loss.n_classes:
+        raise ValueError(f"num_class = {num_class} but the loss's alpha / gamma give K = "
+                         f"{loss.n_classes} classes: make them agree")
     if hasattr(y, "__dask_graph__"):
+        _dask_numeric(y)
         freq = dask_class_frequencies(y, w, num_class)
     else:
         freq = class_frequencies(y, w, num_class)

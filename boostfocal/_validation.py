@@ -133,3 +133,39 @@ def out(out, n, xp=np):
     _out_array("out", out, (n, 2), xp)
     out = np.asarray(out) if xp is np else out
     return out[:, 0], out[:, 1]
+
+
+def no_alias(outputs, **inputs):
+    """Refuse output arrays that share memory with an input (numpy; O(1) bounds checks first):
+    the compiled loops read a row's inputs and write its outputs, so aliasing gives wrong values."""
+    for o in outputs:
+        if type(o) is not np.ndarray:
+            continue
+        for name, a in inputs.items():
+            if type(a) is np.ndarray and np.may_share_memory(o, a) and _overlap(o, a):
+                raise ValueError(f"out must not share memory with {name}: the results would "
+                                 f"overwrite the {name} they are computed from")
+
+
+def _overlap(a, b):
+    try:
+        return np.shares_memory(a, b, max_work=10_000)
+    except np.exceptions.TooHardError:
+        return True
+
+
+def overflow_safe_mean(unweighted, sample_weight):
+    """sum(w L) / sum(w) (numpy) for per-row losses L and weights whose products or sums overflow
+    float64: both scaled by their maxima first. ValueError if a row's loss itself overflowed."""
+    L = np.asarray(unweighted, dtype=np.float64)
+    top = float(L.max())
+    if not np.isfinite(top):
+        raise ValueError("the loss overflows float64 (inf): alpha / pos_weight are too large (only "
+                         "their ratios matter: divide them by their maximum)")
+    if top == 0.0:
+        return 0.0
+    if sample_weight is None:
+        return top * float(np.mean(L / top))
+    w = np.asarray(sample_weight, dtype=np.float64)
+    w = w / float(w.max())
+    return top * float(np.sum((L / top) * w) / np.sum(w))

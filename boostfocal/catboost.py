@@ -49,8 +49,10 @@ CatBoost facts this module handles (1.2.10):
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
+import numba
 import numpy as np
 from catboost import CatBoost, CatBoostClassifier, Pool
 
@@ -177,33 +179,43 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     minus the weighted full K x K hessian, as tuples (CatBoost maximises, reads the upper triangle
     and solves each leaf's Newton step by Cholesky: the "expected" and "clipped" hessians are
     positive semi-definite); entries below the diagonal, which CatBoost never reads, are None.
-    It is a numba kernel compiled for the actual K with the parameters as constants
-    (``_catboost_kernels``), once per parameter set and K per process, which CatBoost calls
-    directly: the first call of a fit picks K from the approxes and installs the kernel.
+    For K <= 10 it is a numba kernel compiled for that K with the parameters as constants, for
+    larger K one kernel for every K (``_catboost_kernels``); both are cached on disk and per
+    process, keyed by the loss and K, so one objective can serve fits of different K at once.
     """
 
-    __slots__ = ("calc_ders_multi",)  # the kernel CatBoost calls; reset at the start of a fit
+    __slots__ = ("_by_k",)  # {K: kernel}: a cache of _catboost_kernels' (which is keyed by loss and
+    # K), filled under the GIL by whichever fit meets K first; no state a fit depends on
+    no_jit = True  # see the module docstring: the kernels are already compiled
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        object.__setattr__(self, "calc_ders_multi", self._first_call)
-
-    @property
-    def no_jit(self):
-        # CatBoost reads no_jit when it takes the objective at the start of every fit (and then
-        # leaves its methods alone): the fit's first call installs the kernel for its K.
-        object.__setattr__(self, "calc_ders_multi", self._first_call)
-        return True
+        object.__setattr__(self, "_by_k", {})
 
     def kernel(self, num_class):
         """The compiled ``calc_ders_multi`` for ``num_class`` classes (built on first use)."""
         return _catboost_kernels.calc_ders_multi(self.loss, num_class)
 
-    def _first_call(self, approxes, target, weight):
-        _warn_plain(self)
-        kernel = self.kernel(len(approxes))
-        object.__setattr__(self, "calc_ders_multi", kernel)
-        return kernel(approxes, target, weight)
+    def calc_ders_multi(self, approxes, target, weight):
+        try:
+            return self._by_k[len(approxes)](approxes, target, weight)
+        except (KeyError, TypeError, numba.core.errors.TypingError):
+            _warn_plain(self)  # here: it looks at CatBoost as its caller's caller
+            return self._slow_call(approxes, target, weight)
+
+    def _slow_call(self, approxes, target, weight):
+        """The first call for a K (the kernel built), or arguments of the wrong types (named)."""
+        if isinstance(approxes, (str, bytes)) or not hasattr(approxes, "__len__"):
+            raise TypeError("calc_ders_multi: approxes must be a 1-D sequence of K raw scores, "
+                            f"got {type(approxes).__name__}")
+        for name, value in (("target", target), ("weight", weight)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise TypeError(f"calc_ders_multi: {name} must be a float, got {value!r}")
+        k = len(approxes)
+        kernel = self._by_k.get(k)
+        if kernel is None:
+            kernel = self._by_k[k] = self.kernel(k)
+        return kernel(np.asarray(approxes, dtype=np.float64), float(target), float(weight))
 
     def calc_ders_range(self, approxes, targets, weights):
         raise ValueError(f"CatBoost asked for one derivative per row: {_BINARY}")
@@ -274,6 +286,12 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         if objective.loss.n_classes is None:  # K comes from the data: label rows carry it
             labels = np.eye(k)[labels]
     else:
+        if np.asarray(labels).dtype.kind not in "biuf":
+            raise TypeError(
+                f"FocalObjective (binary) needs numeric labels 0/1 (or soft labels in [0, 1]), got "
+                f"dtype {np.asarray(labels).dtype} with values {np.unique(labels)[:5].tolist()}: "
+                "pass y == positive_label, or use FocalCatBoostClassifier, which maps any two "
+                "labels")
         class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
     start = _start(start, optimum, given)
@@ -377,11 +395,28 @@ def _class_indices(labels, model, loss):
         raise ValueError(f"y must hold one class label per row, got shape {labels.shape}")
     names = model.get_params().get("class_names")
     values, inverse = np.unique(labels, return_inverse=True)
+    count = model.get_params().get("classes_count")
+    if count is not None:
+        expected = len(names) if names is not None else len(values)
+        if count != expected:
+            raise ValueError(
+                f"classes_count = {count} but the training labels hold {len(values)} classes"
+                + " "
+                + (f"and class_names {len(names)}" if names is not None else "").rstrip()
+                + ": with a custom objective CatBoost trains exactly the classes of the training "
+                "labels; set classes_count to that number or leave it unset")
     if names is not None:
         position = {name: i for i, name in enumerate(names)}
         missing = [v for v in values.tolist() if v not in position]
         if missing:
             raise ValueError(f"labels {missing[:5]} are not in class_names {list(names)}")
+        absent = [n for n in names if n not in set(values.tolist())]
+        if absent:
+            raise ValueError(
+                f"class_names {list(names)} include classes absent from the training labels: "
+                f"{absent[:5]}; with a custom objective CatBoost keeps one raw score per class "
+                "present in the training labels only, so remove them from class_names (or add "
+                "rows of those classes)")
         indices, num_class = np.array([position[v] for v in values.tolist()])[inverse], len(names)
         names = None
     elif isinstance(model, CatBoostClassifier):

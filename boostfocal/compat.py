@@ -183,14 +183,36 @@ def _class_axis_last(name, x, axis):
     return np.moveaxis(x, axis, -1)
 
 
+def _check_predictions(p, from_logits):
+    """Logits finite; probabilities in [0, 1] with no row all zero."""
+    if from_logits:
+        if not np.isfinite(p).all():
+            raise ValueError("y_pred (logits, from_logits=True) must be finite")
+        return
+    if not ((p >= 0.0) & (p <= 1.0)).all():
+        raise ValueError("y_pred must hold probabilities in [0, 1] (pass from_logits=True for "
+                         "raw scores)")
+    if not (p.sum(axis=-1) > 0.0).all():
+        raise ValueError("y_pred has a row of all-zero probabilities: each row must sum to a "
+                         "positive number")
+
+
 def _per_class_values(name, value, k):
-    """A scalar, or a length-K vector of finite values (broadcast over the class axis)."""
-    arr = np.asarray(value, dtype=np.float64)
+    """A scalar, or a length-K vector of finite values >= 0 (broadcast over the class axis)."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_, dict)):
+        raise TypeError(f"{name} must be a number >= 0 or a list of K = {k} numbers, got "
+                        f"{value!r}")
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "iuf" or (isinstance(value, (list, tuple)) and any(
+            isinstance(v, (bool, np.bool_)) for v in value)):
+        raise TypeError(f"{name} must be a number >= 0 or a list of K = {k} numbers, got "
+                        f"{value!r}")
+    arr = raw.astype(np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != k):
         raise ValueError(f"{name} must be a scalar or a list of K = {k} values (one per class), "
                          f"got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite")
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return arr
 
 
@@ -244,6 +266,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     alpha = _per_class_values("alpha", alpha, k)
     if label_smoothing:
         y = y * (1.0 - label_smoothing) + label_smoothing / k
+    _check_predictions(p, from_logits)
     if from_logits:
         p = _softmax(p)
     out = np.clip(p / p.sum(axis=-1, keepdims=True), KERAS_EPSILON, 1.0 - KERAS_EPSILON)
@@ -284,9 +307,8 @@ def sparse_categorical_focal_loss(y_true, y_pred, gamma, *, class_weight=None, f
     if not ((y >= 0) & (y < k) & (y == np.floor(y))).all():
         raise ValueError(f"y_true must hold integer class labels in 0..{k - 1}")
     z = z.reshape(-1, k)
+    _check_predictions(z, from_logits)
     if from_logits:
-        if not np.isfinite(z).all():
-            raise ValueError("y_pred (logits) must be finite")
         fl = MulticlassFocalLoss(gamma=float(gammas) if gammas.ndim == 0 else gammas,
                                  alpha=weights)
         return fl.loss(y, z).reshape(shape)

@@ -106,12 +106,21 @@ class FocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        if sample_weight is None:
-            return float(per_row.mean())
-        total = float(array_namespace(per_row).asarray(sample_weight, dtype=float).sum())
-        if total <= 0.0:
-            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
-        return float(per_row.sum()) / total
+        xp = array_namespace(per_row)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if sample_weight is None:
+                mean = float(per_row.mean())
+            else:
+                total = float(xp.asarray(sample_weight, dtype=float).sum())
+                if total <= 0.0:
+                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
+                                     "undefined")
+                mean = float(per_row.sum()) / total
+            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
+                host = (lambda a: a) if xp is np else xp.asnumpy
+                w = None if sample_weight is None else host(xp.asarray(sample_weight))
+                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
+        return mean
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
                          out=None, scale=1.0):
@@ -138,6 +147,8 @@ class FocalLoss(ValueObject):
                 grad, hess = out.reshape(-1), None  # the loop writes the rows through a flat view
             else:
                 grad, hess = check.out(out, n)
+            check.no_alias((grad,) if hess is None else (grad, hess), raw_score=z, y_true=y,
+                           sample_weight=w)
             if k.gradient_hessian(z, y, w, self.label_smoothing, self.a, self.b, self.gamma,
                                   self._mode, self.min_hessian, float(scale), grad, hess):
                 self._bad_input(y_true, raw_score, sample_weight)

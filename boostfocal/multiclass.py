@@ -29,6 +29,7 @@ def _namespace(x):
 
 _MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
 _PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
+_MAX = float(np.finfo(np.float64).max)
 SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
 
 
@@ -47,6 +48,9 @@ def _per_class(name, value, *, allow_none, allow_scalar):
         raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
                         f"{type(value).__name__}")
     arr = np.asarray(value)
+    if arr.dtype.kind == "b" or (not isinstance(value, np.ndarray) and any(
+            isinstance(v, (bool, np.bool_)) for v in value)):
+        raise TypeError(f"{name} must hold numbers, not booleans; got {value!r}")
     if arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
                          f"shape {arr.shape}")
@@ -144,8 +148,8 @@ class MulticlassFocalLoss(ValueObject):
         if k < 2:
             raise ValueError(f"raw_score must have K >= 2 columns (one per class), got {k}")
         if self._k is not None and k != self._k:
-            raise ValueError(f"raw_score has {k} columns but alpha/gamma give K = {self._k} "
-                             "classes")
+            raise ValueError(f"raw_score has {k} columns (the booster's num_class) but alpha/gamma "
+                             f"give K = {self._k} classes")
         return raw_score
 
     def _check_scores(self, z, xp=np):
@@ -253,13 +257,21 @@ class MulticlassFocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        if sample_weight is None:
-            return float(per_row.mean())
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
-        if total <= 0.0:
-            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
-        return float(per_row.sum()) / total
+        with np.errstate(over="ignore", invalid="ignore"):
+            if sample_weight is None:
+                mean = float(per_row.mean())
+            else:
+                total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
+                if total <= 0.0:
+                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
+                                     "undefined")
+                mean = float(per_row.sum()) / total
+            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
+                host = (lambda a: a) if xp is np else xp.asnumpy
+                w = None if sample_weight is None else host(xp.asarray(sample_weight))
+                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
+        return mean
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0):
         """Gradient and hessian diagonal (by ``hessian`` mode) with respect to ``raw_score``.
@@ -268,9 +280,13 @@ class MulticlassFocalLoss(ValueObject):
         ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
         (C or F order); they are returned.
         """
+        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+            scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
         grad, hess = self._outputs(out, n, k, z, xp)
+        if out is not None and xp is np:
+            check.no_alias(out, y_true=y, sample_weight=w)
         alpha, gamma, g = self._vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
@@ -303,12 +319,14 @@ class MulticlassFocalLoss(ValueObject):
 
     def gradient_full_hessian(self, y_true, raw_score, sample_weight=None, *, scale=1.0):
         """Gradient (n, K) and full hessian (n, K, K) (CatBoost's Newton step), float64,
-        multiplied by ``sample_weight`` and ``scale``.
+        multiplied by ``sample_weight`` and ``scale`` (finite).
 
         "exact": the true second derivative, indefinite for confidently wrong rows; "expected"
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
+        if type(scale) is not float or not -_MAX <= scale <= _MAX:
+            scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
         alpha, gamma, g = self._vectors(k)
@@ -365,14 +383,28 @@ class MulticlassFocalLoss(ValueObject):
         K is that of ``alpha``/a per-class ``gamma``, or of label rows, or else max(y) + 1 for
         class indices.
 
-        The mean loss at a constant is the loss of one soft label, the weighted mean label row
-        ybar (classes absent from the target are given a mean of float64 eps, as scikit-learn
-        clips, so that b stays finite). Solved by Fisher scoring (the "expected" full hessian,
-        which equals the exact one at the optimum) with a backtracking line search, from
-        log(ybar).
+        The mean loss at a constant is sum_c u_c phi_c(p_c) with p = softmax(b),
+        u_c = alpha_c ytilde_c (ytilde the smoothed weighted mean label row; classes absent from
+        the target get a mean of float64 eps, as scikit-learn clips, so that b stays finite) and
+        phi_c(q) = (1 - q)^gamma_c (-log q), decreasing and convex on (0, 1) for gamma_c >= 0. So
+        the minimiser is unique and satisfies u_c h_c(p_c) = lambda for every class, with
+        h_c = -phi_c' decreasing: solved by bisection on log lambda (sum_c p_c(lambda) = 1),
+        each p_c by bisection on log p_c (``_constant_minimiser``), then checked (the mean
+        loss's exact gradient is zero to rounding, else RuntimeError).
+        At gamma = 0 it is the closed form p_c proportional to u_c.
         """
         xp = _namespace(y_true)
         y = xp.asarray(y_true)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y_true must be numeric class indices or (n, K) label rows, got dtype "
+                            f"{y.dtype}; encode labels as 0..K-1 first (e.g. "
+                            "sklearn.preprocessing.LabelEncoder)")
+        if y.size and not bool(xp.isfinite(y).all()):
+            raise ValueError("y_true must be finite class indices or label rows: got NaN or inf")
+        if (self._k is not None and y.ndim == 2 and y.shape[1] > 1
+                and y.shape[1] != self._k):
+            raise ValueError(f"y_true has {y.shape[1]} label columns (classes) but the loss's "
+                             f"alpha / gamma give K = {self._k}")
         if self._k is not None:
             k = self._k
         elif y.ndim == 2 and y.shape[1] > 1:
@@ -404,32 +436,80 @@ class MulticlassFocalLoss(ValueObject):
 
     def _fisher_scoring(self, ybar):
         k = ybar.shape[1]
+        alpha, gamma, _ = self._vectors(k)
         eps = self.label_smoothing
+        u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
+        present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
+        if not (np.isfinite(u).all() and np.any(alpha[present] > 0.0)):
+            raise ValueError("alpha gives every class present in y_true a weight of 0: no "
+                             "constant minimises the loss")
+        # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
+        # absent class, relative to the largest weight
+        log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
+        t = _constant_minimiser(log_u, gamma)
+        b = t - t.mean()
+        self._check_minimum(ybar, b)
+        return b
+
+    def _check_minimum(self, ybar, b):
+        """Raise unless the exact gradient of the loss at b vanishes to rounding."""
         exact = self.replace(hessian="exact")
-        expected = self.replace(hessian="expected", min_hessian=0.0)
-        b = np.log(ybar[0] * (1.0 - eps) + eps / k)
-        b -= b.mean()
         f = exact.loss(ybar, b[None])[0]
-        for _ in range(100):
-            grad, hess = expected.gradient_full_hessian(ybar, b[None])
-            g = grad[0]
-            if not np.any(g):
-                break
-            step = -np.linalg.lstsq(hess[0], g, rcond=None)[0]
-            step -= step.mean()
-            t = 1.0
-            while t > 1e-12:
-                nb = b + t * step
-                nf = exact.loss(ybar, nb[None])[0]
-                # near the optimum the loss is flat to rounding: accept a full step that does not
-                # raise it beyond rounding (Newton then converges on the gradient)
-                if nf < f or (t == 1.0 and nf <= f * (1.0 + 8.0 * np.finfo(float).eps)):
-                    break
-                t *= 0.5
-            else:
-                break
-            moved = np.max(np.abs(nb - b))
-            b, f = nb, nf
-            if moved <= 4.0 * np.finfo(float).eps * max(1.0, np.max(np.abs(b))):
-                break
-        return b - b.mean()
+        grad, _ = exact.gradient_hessian(ybar, b[None])
+        # each gradient entry is a difference of terms no larger than the loss's scale
+        alpha, _, _ = self._vectors(b.shape[0])
+        scale = max(f, float(np.max(alpha)) * np.finfo(np.float64).tiny)
+        if not (np.isfinite(f) and np.all(np.abs(grad) <= 1e-7 * scale)):
+            raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
+                               f"{np.max(np.abs(grad))!r}); please report this with the labels' "
+                               "class shares and the loss's parameters")
+
+
+_T_MIN = -700.0  # log p floor (p >= 1e-304)
+
+
+def _log_h(t, g):
+    """log h(q) for t = log q <= 0, h = -d/dq [(1 - q)^g (-log q)] = (1 - q)^g (1/q + g r),
+    r = -log q / (1 - q) = t / expm1(t) (1 at q = 1); decreasing in t."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        om = -np.expm1(t)
+        r = np.where(t < 0.0, t / np.where(t < 0.0, np.expm1(t), 1.0), 1.0)
+        pow_term = np.where(g == 0.0, 0.0, g * np.log(om))
+        return pow_term - t + np.log1p(g * r * np.exp(t))
+
+
+def _log_p(target, g, lo, hi):
+    """t = log p_c in [lo, hi] with log h_c(t) = target (vectorised bisection; the ends where
+    the target lies outside h's range on the bracket)."""
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        above = _log_h(mid, g) > target  # h too large: p must grow
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+        if np.all(hi - lo <= 4e-16 * np.maximum(1.0, np.abs(lo))):
+            break
+    return 0.5 * (lo + hi)
+
+
+def _constant_minimiser(log_u, gamma):
+    """log p (K,) minimising sum_c u_c (1 - p_c)^gamma_c (-log p_c) on the simplex: the
+    stationarity condition log u_c + log h_c(log p_c) = L for all c, L found by bisection so that
+    sum p = 1 (sum_c p_c(L) decreases in L). L lies between the smallest and the largest
+    log u_c + log h_c(-log K): the largest p is >= 1/K and the smallest <= 1/K."""
+    k = log_u.shape[0]
+    ends = log_u + _log_h(np.full(k, -np.log(k)), gamma)
+    lo, hi = float(ends.min()), float(ends.max())
+    # t(L) decreases in L: t(hi) <= t(L) <= t(lo) brackets every inner solve
+    t_lo = _log_p(hi - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
+    t_hi = _log_p(lo - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
+    t = t_hi
+    for _ in range(200):
+        if hi - lo <= 4e-16 * max(1.0, abs(lo)):
+            break
+        mid = 0.5 * (lo + hi)
+        t = _log_p(mid - log_u, gamma, t_lo, t_hi)
+        if np.exp(t).sum() > 1.0:
+            lo, t_hi = mid, t
+        else:
+            hi, t_lo = mid, t
+    return t

@@ -404,6 +404,9 @@ def _dask_mean_label(y, w):
     it: the loss is linear in y)."""
     import dask
 
+    from ._family import _dask_numeric
+
+    _dask_numeric(y)
     if w is None:
         total, count, lo, hi = dask.compute(y.sum(), (y * 0 + 1).sum(), y.min(), y.max())
         wmin = 1.0

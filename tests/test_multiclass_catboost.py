@@ -101,23 +101,24 @@ def test_kernel_checks_what_it_reads():
 
 
 def test_catboost_calls_the_compiled_kernel_directly(data):
-    """The speed guard: CatBoost must call the numba dispatcher itself, compiled for the types it
-    passes (a Python-level objective is 4-10x slower; CatBoost's own jit falls back silently)."""
+    """The speed guard: CatBoost's call reaches the numba dispatcher after one dict lookup by K,
+    compiled for the types it passes (a Python-level objective is 4-10x slower; CatBoost's own
+    jit falls back silently). The objective keeps no per-fit state (issue 22)."""
     X, y, _ = data
     obj = MulticlassFocalObjective(**GAMMA0)
     fit(CatBoost({**SMALL, "iterations": 2, "loss_function": obj}), X, y)
-    kernel = obj.calc_ders_multi
+    kernel = obj._by_k[K]
     assert isinstance(kernel, numba.core.registry.CPUDispatcher)
     assert kernel is obj.kernel(K)
     assert (numba.types.Array(numba.float64, 1, "C"), numba.float64,
             numba.float64) in kernel.signatures  # what CatBoost passes: compiled for it
     assert kernel.nopython_signatures  # compiled in nopython mode: no object-mode fallback
     assert not hasattr(obj, "_jited")  # CatBoost did not wrap it (no_jit)
-    # the next fit re-binds K from its own first call
+    # the next fit finds its own K's kernel; the first one's stays
     y3 = np.minimum(y, 2)
     model = fit(CatBoost({**SMALL, "iterations": 2, "loss_function": obj}), X, y3)
     assert raw(model, X).shape == (X.shape[0], 3)
-    assert obj.calc_ders_multi is obj.kernel(3)
+    assert obj._by_k[3] is obj.kernel(3) and obj._by_k[K] is obj.kernel(K)
     # plain calc_ders_range means CatBoost kept one score per row: a clear error
     with pytest.raises(ValueError, match="at least 3 classes"):
         obj.calc_ders_range(np.zeros(3), np.zeros(3, np.float32), None)
@@ -331,9 +332,9 @@ def test_value_objects(cls):
 def test_unpickled_objective_rebuilds_its_kernel(data):
     X, y, _ = data
     obj = pickle.loads(pickle.dumps(MulticlassFocalObjective(**FOCAL)))
-    assert not isinstance(obj.calc_ders_multi, numba.core.registry.CPUDispatcher)
+    assert obj._by_k == {}
     fit(CatBoost({**SMALL, "iterations": 1, "loss_function": obj}), X, y)
-    assert obj.calc_ders_multi is MulticlassFocalObjective(**FOCAL).kernel(K)
+    assert obj._by_k[K] is MulticlassFocalObjective(**FOCAL).kernel(K)
     # the binary objective still refuses multi-class, naming the multi-class one
     with pytest.raises(ValueError, match="MulticlassFocalObjective"):
         FocalObjective().calc_ders_multi(np.zeros(3), 0.0, 1.0)

@@ -56,8 +56,11 @@ class FocalXGBClassifier(FocalClassifierBase):
         if multiclass:  # K start margins (softmax ignores their common shift)
             params["num_class"] = self.n_classes_
             params["base_score"] = _xgb._MULTICLASS.base_score(self.init_score_)
+            # what trains: centred and capped at +-15 (a class's start may be clipped)
+            self.init_score_ = np.asarray(params["base_score"], dtype=np.float64)
         else:
             params["base_score"] = base_score_for(self.init_score_)
+            self.init_score_ = float(np.clip(self.init_score_, -_xgb._MAX_START, _xgb._MAX_START))
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True),
                   f"validation_{i}") for i, (Xe, ye, we) in enumerate(evals)]  # XGBClassifier's
