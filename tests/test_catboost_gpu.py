@@ -119,6 +119,47 @@ def test_prepare_stops_a_wrong_kernel(simulated):
     assert "disagrees with the CPU kernel" in simulated["wrong"]
 
 
+# Runs in a fresh interpreter: compiles the kernel for a real GPU (sm_90) without one, as CatBoost
+# will call it (an int for self, six C-contiguous float32 arrays), with numba's real CUDA target.
+_PTX = textwrap.dedent('''
+    import types as pytypes
+    import numba.cuda.dispatcher
+    from numba import cuda, types
+    from boostfocal import FocalLoss
+    from boostfocal import _catboost_gpu as g
+
+    # device functions are compiled for the current device's compute capability: pretend one
+    numba.cuda.dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(
+        compute_capability=(9, 0))
+    g.cuda = cuda
+    arr = types.Array(types.float32, 1, "C")
+    for kw in ({"gamma": 2.0, "alpha": 0.25}, {"gamma": 0.5, "hessian": "exact"},
+               {"gamma": 3.7, "pos_weight": 3.0, "hessian": "clipped", "label_smoothing": 0.1}):
+        ptx, restype = cuda.compile_ptx(g._build(FocalLoss(**kw)).py_func,
+                                        (types.int64,) + (arr,) * 6, cc=(9, 0))
+        # one kernel, everything inlined: 3 loads and 2 stores per row, one atomic per block
+        print(str(restype), ptx.count(".entry"), ptx.count("call"), ptx.count("ld.global"),
+              ptx.count("st.global"), ptx.count("atom.global.add.f32"))
+''')
+
+
+def _nvvm():
+    try:
+        from numba.cuda.cudadrv import nvvm
+        return nvvm.is_available()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.mark.skipif(not _nvvm(), reason="numba finds no libNVVM (CUDA toolkit, or pip "
+                    "nvidia-cuda-nvcc-cu12 with CUDA_HOME at its nvidia/cuda_nvcc)")
+def test_kernel_compiles_for_a_real_gpu():
+    run = subprocess.run([sys.executable, "-c", _PTX], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split("\n")[:3] == ["none 1 0 3 2 1"] * 3
+
+
 # -- checks before CatBoost starts (no GPU, no simulator needed) ---------------------------------
 def _cuda_usable():
     try:
