@@ -157,13 +157,21 @@ def launch(k, cuda, z, y, w=None, want_value=False, threads=1024):
     return der1.copy_to_host(), der2.copy_to_host(), dev[3].copy_to_host()
 
 
-def prepare(loss, weights=None):
+def prepare(loss, weights=None, scores=()):
     """Check everything the GPU objective needs before CatBoost starts (where a failure would
-    abort the process): numba.cuda, weights CatBoost can hold in float32, and the compiled kernel
-    agreeing with the CPU kernel on a few rows. Returns the kernel."""
+    abort the process): weights and start scores (the start, a baseline: ``scores``) that
+    CatBoost can hold in float32, numba.cuda, and the compiled kernel agreeing with the CPU kernel
+    on a few rows. Labels and weights are checked by the caller (``FocalLoss.init_score``).
+    Returns the kernel."""
     if weights is not None and np.size(weights) and float(np.max(weights)) > _F32_MAX:
         raise ValueError("sample weights must be <= 3.4e38 for task_type='GPU' (CatBoost holds "
                          "them in float32)")
+    for s in scores:
+        if s is not None and np.size(s) and not np.all(
+                np.abs(np.asarray(s, dtype=np.float64)) <= _F32_MAX):
+            raise ValueError("the start score and baseline must be finite and within float32 "
+                             "(|z| <= 3.4e38) for task_type='GPU' (CatBoost holds raw scores in "
+                             "float32; the focal derivatives of an infinite score are NaN)")
     k = kernel(loss)
     z = np.array([-30.0, -2.5, -0.25, 0.0, 0.5, 3.0, 30.0, 1.0], dtype=np.float32)
     y = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.7], dtype=np.float32)

@@ -280,9 +280,10 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     else:
         class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
-    if _on_gpu(model.get_params()):  # everything the kernel needs, before CatBoost can abort
-        _catboost_gpu.prepare(objective.loss, weights)
     start = _start(start, optimum, given)
+    if _on_gpu(model.get_params()):  # everything the kernel needs, before CatBoost can abort
+        baseline = X.get_baseline() if isinstance(X, Pool) else fit_params.get("baseline")
+        _catboost_gpu.prepare(objective.loss, weights, (start, baseline))
 
     defaults = {}
     if model.get_params().get("eval_metric") is None:

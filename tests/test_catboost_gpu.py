@@ -206,6 +206,15 @@ def test_bad_input_is_refused_before_training(data, no_training):
     w[0] = -1.0
     with pytest.raises(ValueError, match="sample_weight"):
         fit(model, X, y, sample_weight=w)
+    for z in (np.inf, np.nan, 1e39):
+        b = np.zeros(len(y))
+        b[5] = z
+        with pytest.raises(ValueError, match=r"baseline must be finite and within float32"):
+            fit(model, X, y, baseline=b)
+        with pytest.raises(ValueError, match=r"baseline must be finite and within float32"):
+            fit(model, Pool(X, y, baseline=b))
+    with pytest.raises(ValueError, match=r"start score and baseline must be finite"):
+        fit(model, X, y, start=1e39)
 
 
 @pytest.mark.skipif(_cuda_usable(), reason="a CUDA GPU is present: the objective runs there")
