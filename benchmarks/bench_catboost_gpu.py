@@ -6,7 +6,7 @@ on the GPU, and vs the same FocalObjective trained on the CPU.
 
 Data: make_classification, 10% positives, float32; the last 20% of rows held out. Parameters,
 identical on every side: depth, iterations, learning_rate 0.1, random_seed 0, one Newton leaf
-step. Focal: ``boostfocal.catboost.fit(CatBoost(params), X, y)`` with FocalObjective(gamma=2,
+step, border_count 128, no bootstrap, random_strength 0 (so CPU and GPU models are comparable). Focal: ``boostfocal.catboost.fit(CatBoost(params), X, y)`` with FocalObjective(gamma=2,
 alpha=0.25) (start, pre-checks, kernel compilation included in the first repetition only: the
 kernel is cached per process), eval_metric FocalMetric on the CPU with metric_period=iterations
 (so the metric costs one evaluation, not one per round). Built-in: loss_function="Logloss".
@@ -49,7 +49,8 @@ def main():
     Xt, yt, Xv, yv = X[:cut], y[:cut], X[cut:], y[cut:]
     base = dict(iterations=a.iterations, depth=a.depth, learning_rate=0.1, random_seed=0,
                 verbose=False, allow_writing_files=False, leaf_estimation_iterations=1,
-                leaf_estimation_method="Newton", metric_period=a.iterations)
+                leaf_estimation_method="Newton", metric_period=a.iterations, border_count=128,
+                bootstrap_type="No", random_strength=0)
 
     def run(task, loss, X_, y_):
         if loss is None:

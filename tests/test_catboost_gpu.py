@@ -247,8 +247,12 @@ def test_gpu_training_matches_cpu_training(kw):
     X, y = make_classification(n_samples=20000, n_features=10, weights=[0.8], random_state=0)
     Xt, yt, Xv, yv = X[:15000], y[:15000], X[15000:], y[15000:]
     loss = FocalLoss(**kw)
+    # the same quantization, no bootstrap, no random split noise and one Newton step per leaf on
+    # both devices and both losses (on the CPU, focal at gamma = 0 is then Logloss to 2e-8)
     params = dict(iterations=200, depth=6, learning_rate=0.1, verbose=False,
-                  allow_writing_files=False, random_seed=0)
+                  allow_writing_files=False, random_seed=0, border_count=128,
+                  bootstrap_type="No", random_strength=0, leaf_estimation_method="Newton",
+                  leaf_estimation_iterations=1)
     models = {}
     for task in ("CPU", "GPU"):
         models[task] = fit(CatBoost(dict(params, loss_function=FocalObjective.from_loss(loss),
@@ -259,9 +263,12 @@ def test_gpu_training_matches_cpu_training(kw):
     assert held["GPU"] < 0.6 * start  # it learned (a wrong sign or hessian would not)
     assert held["GPU"] == pytest.approx(held["CPU"], rel=0.05)
     assert np.corrcoef(raw["CPU"], raw["GPU"])[0, 1] > 0.97
-    if kw["gamma"] == 0.0:  # the focal loss at gamma = 0 is Logloss: so is GPU Logloss's model
+    if kw["gamma"] == 0.0:  # the focal loss at gamma = 0 is Logloss, from the same start: the
+        # built-in's model on the GPU is the same up to float32 sums (der1 = w (y - p) and
+        # der2 = w p (1 - p) are its derivatives: a sign or hessian convention error shows here)
         builtin = CatBoost(dict(params, loss_function="Logloss", task_type="GPU",
                                 boost_from_average=True)).fit(Xt, yt)
-        lb = loss.mean_loss(yv, builtin.predict(Xv, prediction_type="RawFormulaVal"))
-        assert held["GPU"] == pytest.approx(lb, rel=0.05)
+        rb = builtin.predict(Xv, prediction_type="RawFormulaVal")
+        assert held["GPU"] == pytest.approx(loss.mean_loss(yv, rb), rel=0.01)
+        assert np.corrcoef(raw["GPU"], rb)[0, 1] > 0.99
     assert isinstance(models["GPU"].get_params()["eval_metric"], FocalMetric)
