@@ -5,11 +5,12 @@ on the GPU, and vs the same FocalObjective trained on the CPU.
                                             [--reps 2] [--cpu-rows 200000] [--depth 6]
 
 Data: make_classification, 10% positives, float32; the last 20% of rows held out. Parameters,
-identical on every side: depth, iterations, learning_rate 0.1, random_seed 0, one Newton leaf
-step, border_count 128, no bootstrap, random_strength 0 (so CPU and GPU models are comparable). Focal: ``boostfocal.catboost.fit(CatBoost(params), X, y)`` with FocalObjective(gamma=2,
-alpha=0.25) (start, pre-checks, kernel compilation included in the first repetition only: the
-kernel is cached per process), eval_metric FocalMetric on the CPU with metric_period=iterations
-(so the metric costs one evaluation, not one per round). Built-in: loss_function="Logloss".
+identical on every side: depth, iterations, learning_rate 0.1, random_seed 0, one Newton step
+per leaf, border_count 128, no bootstrap, random_strength 0 (so that CPU and GPU models are
+comparable). Focal: ``boostfocal.catboost.fit(CatBoost(params), X, y)`` with
+FocalObjective(gamma=2, alpha=0.25) (start, pre-checks included), eval_metric FocalMetric (on the
+CPU) with metric_period=iterations. Built-in: loss_function="Logloss". Repetition 0 warms up (CUDA
+context, kernel compilation) and is not timed; the order alternates between repetitions.
 Prints the GPU's name, the median wall times and their ratio, and the held-out focal loss and
 AUC of each model: GPU focal vs CPU focal (at --cpu-rows, as the CPU is slower) and, at gamma = 0,
 GPU focal vs GPU Logloss (the same loss).

@@ -178,7 +178,7 @@ def prepare(loss, weights=None, scores=()):
     w = np.array([1.0, 0.5, 2.0, 1.0, 1.5, 1.0, 3.0, 0.25], dtype=np.float32)
     try:
         der1, der2, value = launch(k, cuda, z, y, w, want_value=True, threads=32)
-    except Exception as exc:  # noqa: BLE001 - compiling or launching failed: say so, before training
+    except Exception as exc:  # noqa: BLE001 - it failed to compile or launch: say so, now
         raise RuntimeError(f"task_type='GPU': the focal objective's CUDA kernel failed to compile "
                            f"or run on this machine: {type(exc).__name__}: {exc}") from exc
     z64, y64, w64 = (a.astype(np.float64) for a in (z, y, w))
@@ -187,5 +187,6 @@ def prepare(loss, weights=None, scores=()):
     for got, want in zip((der1, der2, value[0]), expected):
         if not np.allclose(got, want, rtol=1e-5, atol=1e-30):
             raise RuntimeError("task_type='GPU': the focal objective's CUDA kernel disagrees with "
-                               f"the CPU kernel on a test block ({got} vs {want}); train on the CPU")
+                               f"the CPU kernel on a test block ({got} vs {want}); train on the "
+                               "CPU")
     return k
