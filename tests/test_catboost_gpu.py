@@ -53,6 +53,22 @@ _SIMULATED = textwrap.dedent('''
                         gscale=(ys * abs(g1) + (1 - ys) * abs(g0)).tolist(),
                         hscale=(ys * abs(h1) + (1 - ys) * abs(h0)).tolist(),
                         dtype=str(der1.dtype)))
+    # CatBoost's own call: the objective's attribute, 1024 threads per block, a stream, float32
+    # device arrays, no weights (empty), and value[0] zeroed by CatBoost before the launch
+    from numba import cuda
+    from boostfocal.catboost import FocalObjective
+    objective = FocalObjective(gamma=2.0, alpha=0.25)
+    m = 1100
+    zc, yc = rng.normal(0, 3, m).astype(np.float32), (rng.random(m) < 0.3).astype(np.float32)
+    dev = [cuda.to_device(a) for a in (zc, yc, np.empty(0, np.float32), np.zeros(1, np.float32),
+                                       np.zeros(m, np.float32), np.zeros(m, np.float32))]
+    objective.calc_ders_range_gpu[(m + 1023) // 1024, 1024, 0](0, *dev)
+    grad, hess = objective.loss.gradient_hessian(yc.astype(float), zc.astype(float))
+    catboost_call = dict(der1=dev[4].copy_to_host().tolist(), der2=dev[5].copy_to_host().tolist(),
+                         value=float(dev[3].copy_to_host()[0]), grad=grad.tolist(),
+                         hess=hess.tolist(),
+                         total=-float(np.sum(objective.loss.loss(yc.astype(float),
+                                                                 zc.astype(float)))))
     # prepare() passes for a correct kernel and stops a wrong one before training
     loss = FocalLoss(gamma=2.0)
     g.prepare(loss)
@@ -64,7 +80,7 @@ _SIMULATED = textwrap.dedent('''
         wrong = "prepare accepted a wrong kernel"
     except RuntimeError as exc:
         wrong = str(exc)
-    print(json.dumps(dict(cases=out, wrong=wrong)))
+    print(json.dumps(dict(cases=out, wrong=wrong, catboost_call=catboost_call)))
 ''')
 
 CASES = [
@@ -113,6 +129,15 @@ def test_simulated_kernel_matches_the_cpu_kernel(simulated, i):
         assert case["value"] == pytest.approx(case["total"], rel=1e-6)
     else:
         assert case["value"] == -np.inf
+
+
+def test_simulated_catboost_call(simulated):
+    """As CatBoost 1.2.10 launches ``objective.calc_ders_range_gpu`` (_GpuObjectiveCalcDersRange)."""
+    c = simulated["catboost_call"]
+    np.testing.assert_array_max_ulp(np.float32(c["der1"]), np.float32(-np.array(c["grad"])),
+                                    maxulp=1)
+    np.testing.assert_array_max_ulp(np.float32(c["der2"]), np.float32(c["hess"]), maxulp=1)
+    assert c["value"] == pytest.approx(c["total"], rel=1e-6)
 
 
 def test_prepare_stops_a_wrong_kernel(simulated):
