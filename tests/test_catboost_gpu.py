@@ -14,6 +14,7 @@ from catboost import CatBoost, CatBoostClassifier, Pool
 from boostfocal import FocalLoss
 from boostfocal.catboost import (FocalMetric, FocalObjective, MulticlassFocalObjective, fit,
                                  train)
+from boostfocal.estimators import FocalCatBoostClassifier
 
 SMALL = dict(iterations=3, verbose=False, allow_writing_files=False, thread_count=1)
 
@@ -249,6 +250,14 @@ def test_no_cuda_is_a_clear_error_before_training(data, no_training):
         fit(CatBoostClassifier(loss_function=FocalObjective(), task_type="GPU", **SMALL), X, y)
     with pytest.raises(RuntimeError, match=r"no usable CUDA GPU"):
         train(Pool(X, y), {"loss_function": FocalObjective(), "task_type": "GPU", **SMALL})
+    with pytest.raises(RuntimeError, match=r"no usable CUDA GPU"):
+        FocalCatBoostClassifier(task_type="GPU", n_estimators=3).fit(X, y)
+
+
+def test_classifier_passes_task_type_through(data, no_training):
+    X, _ = data
+    with pytest.raises(ValueError, match=r"no GPU entry point.*multi-class"):
+        FocalCatBoostClassifier(task_type="GPU", n_estimators=3).fit(X, np.arange(len(X)) % 3)
 
 
 # -- a real GPU (marker gpu) ---------------------------------------------------------------------
