@@ -186,6 +186,17 @@ def test_kernel_compiles_for_a_real_gpu():
     assert run.stdout.split("\n")[:3] == ["none 1 0 3 2 1"] * 3
 
 
+def test_catboost_takes_the_kernel_as_it_is():
+    """CatBoost 1.2.10's GPU descriptor: it would numba.cuda.jit a method named
+    calc_ders_range_gpu, but leaves an object with no_jit alone (so it launches our kernel)."""
+    from catboost import _catboost
+
+    assert _catboost.custom_gpu_objective_methods_to_optimize == ["calc_ders_range_gpu"]
+    objective = FocalObjective(gamma=2.0)
+    _catboost._try_jit_methods(objective, ["calc_ders_range_gpu"], isCuda=True)
+    assert not hasattr(objective, "_jited")  # returned at no_jit, before touching anything
+
+
 # -- checks before CatBoost starts (no GPU, no simulator needed) ---------------------------------
 def _cuda_usable():
     try:
