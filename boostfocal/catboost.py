@@ -290,6 +290,8 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         defaults["eval_metric"] = _METRICS[type(objective)].from_loss(objective.loss)
     if model.get_params().get("class_names") is None and class_names is not None:
         defaults["class_names"] = class_names
+    if _on_gpu(model.get_params()) and model.get_params()["task_type"] != "GPU":
+        defaults["task_type"] = "GPU"  # CatBoost picks the GPU objective for "GPU" only
     if defaults:
         model.set_params(**defaults)
 

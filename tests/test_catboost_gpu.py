@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from catboost import CatBoost, CatBoostClassifier, Pool
 
-from boostfocal import FocalLoss
+from boostfocal import FocalLoss, _catboost_gpu
 from boostfocal.catboost import (FocalMetric, FocalObjective, MulticlassFocalObjective, fit,
                                  train)
 from boostfocal.estimators import FocalCatBoostClassifier
@@ -263,6 +263,21 @@ def test_no_cuda_is_a_clear_error_before_training(data, no_training):
         train(Pool(X, y), {"loss_function": FocalObjective(), "task_type": "GPU", **SMALL})
     with pytest.raises(RuntimeError, match=r"no usable CUDA GPU"):
         FocalCatBoostClassifier(task_type="GPU", n_estimators=3).fit(X, y)
+
+
+def test_lowercase_gpu_is_gpu(data, monkeypatch):
+    # CatBoost's Python layer builds the GPU objective for task_type == "GPU" only
+    X, y = data
+    seen = []
+    monkeypatch.setattr(_catboost_gpu, "prepare", lambda *a: seen.append(a))
+
+    def record(self, *args, **kwargs):
+        seen.append(self.get_params()["task_type"])
+        raise RuntimeError("stop")
+    monkeypatch.setattr(CatBoost, "_fit", record)
+    with pytest.raises(RuntimeError, match="stop"):
+        fit(CatBoostClassifier(loss_function=FocalObjective(), task_type="gpu", **SMALL), X, y)
+    assert seen[-1] == "GPU" and len(seen) == 2  # checked (prepare), then trained as "GPU"
 
 
 def test_classifier_passes_task_type_through(data, no_training):
