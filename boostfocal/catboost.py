@@ -41,11 +41,10 @@ CatBoost facts this module handles (1.2.10):
   three; the focal loss has ``alpha`` / ``pos_weight`` for that.
 * ``task_type="GPU"``: CatBoost 1.2.10 runs a Python objective on the GPU only as a numba CUDA
   kernel, ``calc_ders_range_gpu``, which it looks up inside a training callback, where any error
-  aborts the whole process (std::terminate). Nothing is visible to the objective earlier (the
-  descriptor is built through Cython's ``hasattr``, which swallows errors), so ``fit`` / ``train``
-  refuse GPU up front, and ``FocalObjective.calc_ders_range_gpu`` at least gives the abort a
-  clear message. ``FocalMetric`` works with GPU training of a built-in objective (CatBoost
-  evaluates it on the CPU).
+  aborts the whole process (std::terminate). ``FocalObjective`` provides it (``_catboost_gpu``)
+  and ``fit`` / ``train`` build, compile and check it before CatBoost starts
+  (docs/gpu-catboost.md). A multi-class Python objective has no GPU entry point in CatBoost:
+  ``fit`` refuses ``MulticlassFocalObjective`` with GPU. ``FocalMetric`` is evaluated on the CPU.
 """
 from __future__ import annotations
 
@@ -56,7 +55,7 @@ import numba
 import numpy as np
 from catboost import CatBoost, CatBoostClassifier, Pool
 
-from . import _catboost_kernels, _stored
+from . import _catboost_gpu, _catboost_kernels, _stored
 from . import _validation as check
 from ._adapter import (FocalParams, MulticlassFocalParams, booster_package, caller_module,
                        warn_once)
@@ -65,9 +64,9 @@ __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "Multicl
            "fit", "train", "predict_proba"]
 
 _fitting = 0  # how many boostfocal.catboost.fit calls are training now (the objective warns if 0)
-_GPU = ("task_type='GPU': CatBoost runs a Python objective on the GPU only as a numba CUDA kernel "
-        "(calc_ders_range_gpu), which boostfocal does not provide; train with task_type='CPU' "
-        "(FocalMetric alone does work as the eval_metric of a built-in GPU objective)")
+_GPU = ("task_type='GPU': CatBoost has no GPU entry point for a multi-class Python objective "
+        "(calc_ders_multi runs on the CPU only); train MulticlassFocalObjective with "
+        "task_type='CPU' (FocalObjective, the binary loss, does run on the GPU)")
 _MULTICLASS = ("FocalObjective is binary (one approx per row, labels in [0, 1]); for multi-class "
                "use MulticlassFocalObjective / MulticlassFocalMetric")
 _BINARY = ("CatBoost keeps one raw score per row (two classes, or no class_names / classes_count): "
@@ -125,6 +124,11 @@ class FocalObjective(_Objective, FocalParams):
         _warn_plain(self)
         return self.loss.gradient_hessian(targets, approxes, weights,
                                           out=np.empty((len(approxes), 2)), scale=-1.0)
+
+    @property
+    def calc_ders_range_gpu(self):
+        """The CUDA kernel CatBoost launches with ``task_type="GPU"`` (``_catboost_gpu``)."""
+        return _catboost_gpu.kernel(self.loss)
 
     def calc_ders_multi(self, approxes, target, weight):
         raise ValueError(f"CatBoost asked for multi-class derivatives (class_names has more than "
@@ -295,12 +299,17 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         class_names = [0, 1] if _hard_binary(labels) else None
     optimum = objective.loss.init_score(labels, weights)  # also checks the labels
     start = _start(start, optimum, given)
+    if _on_gpu(model.get_params()):  # everything the kernel needs, before CatBoost can abort
+        baseline = X.get_baseline() if isinstance(X, Pool) else fit_params.get("baseline")
+        _catboost_gpu.prepare(objective.loss, weights, (start, baseline))
 
     defaults = {}
     if model.get_params().get("eval_metric") is None:
         defaults["eval_metric"] = _METRICS[type(objective)].from_loss(objective.loss)
     if model.get_params().get("class_names") is None and class_names is not None:
         defaults["class_names"] = class_names
+    if _on_gpu(model.get_params()) and model.get_params()["task_type"] != "GPU":
+        defaults["task_type"] = "GPU"  # CatBoost picks the GPU objective for "GPU" only
     if defaults:
         model.set_params(**defaults)
 
@@ -365,7 +374,7 @@ def _checked_params(params):
     if not isinstance(objective, _OBJECTIVES):
         raise TypeError("loss_function must be a boostfocal.catboost.FocalObjective or "
                         f"MulticlassFocalObjective, got {objective!r}")
-    if str(params.get("task_type", "CPU")).upper() == "GPU":
+    if _on_gpu(params) and isinstance(objective, MulticlassFocalObjective):
         raise ValueError(_GPU)
     if params.get("boost_from_average"):
         raise ValueError("boost_from_average=True: CatBoost refuses it for custom objectives; "
@@ -381,6 +390,10 @@ def _checked_params(params):
         raise ValueError(f"eval_metric {metric!r} and loss_function {objective!r} differ: early "
                          "stopping would watch another loss than the one trained")
     return objective
+
+
+def _on_gpu(params):
+    return str(params.get("task_type", "CPU")).upper() == "GPU"
 
 
 def _class_indices(labels, model, loss):

@@ -17,8 +17,8 @@ class FocalCatBoostClassifier(FocalClassifierBase):
     keyword is a CatBoost parameter (``l2_leaf_reg``, ``border_count``, ...). pandas ``category``,
     ``str`` and text ``object`` columns become CatBoost ``cat_features``; scipy sparse input is
     accepted. The start score is the model's bias, so
-    ``booster_.predict(X, prediction_type="RawFormulaVal")`` and saved models include it. CPU
-    only: CatBoost cannot run a Python objective with ``task_type="GPU"``. With an eval set
+    ``booster_.predict(X, prediction_type="RawFormulaVal")`` and saved models include it.
+    ``task_type="GPU"`` works for two classes (docs/gpu-catboost.md), not more. With an eval set
     CatBoost's default ``use_best_model`` cuts ``booster_`` at the best iteration, and the booster
     stores the loss in its metadata (``boostfocal.catboost.predict_proba(booster, X)``, also from
     a saved cbm / json file). ``feature_importances_``, ``evals_result_``, ``best_score_`` and
