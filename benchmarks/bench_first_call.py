@@ -1,0 +1,96 @@
+"""First call in a new process (issue 27): how long a kernel takes to be ready, and the demo's
+compile time on an empty cache.
+
+    python benchmarks/bench_first_call.py warm    # disk cache filled first, then one fresh
+                                                  # interpreter per kernel: first call - import
+    python benchmarks/bench_first_call.py cold    # `python -m boostfocal demo` on an empty
+                                                  # numba cache: total compile time and wall time
+
+Each run uses its own NUMBA_CACHE_DIR (a temporary directory), so it neither reads nor spoils
+the cache next to the sources. PYTHONPATH decides which boostfocal is measured.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+# (name, setup, call): run in a fresh interpreter after `import boostfocal, numpy as np`
+KERNELS = [
+    ("binary grad/hess gamma=2 float64", "z = np.linspace(-3, 3, 1000); y = (z > 0) * 1.0; "
+     "L = boostfocal.FocalLoss(gamma=2.0)", "L.gradient_hessian(y, z)"),
+    ("binary grad/hess gamma=0.5 float32", "z = np.linspace(-3, 3, 1000, dtype=np.float32); "
+     "y = (z > 0) * 1.0; L = boostfocal.FocalLoss(gamma=0.5)", "L.gradient_hessian(y, z)"),
+    ("binary loss gamma=2", "z = np.linspace(-3, 3, 1000); y = (z > 0) * 1.0; "
+     "L = boostfocal.FocalLoss(gamma=2.0)", "L.loss(y, z)"),
+    ("binary posterior gamma=2", "z = np.linspace(-3, 3, 1000); "
+     "L = boostfocal.FocalLoss(gamma=2.0)", "L.posterior(z)"),
+    ("multiclass grad/hess K=5", "z = np.random.default_rng(0).normal(size=(1000, 5)); "
+     "y = np.arange(1000) % 5; L = boostfocal.MulticlassFocalLoss(gamma=2.0)",
+     "L.gradient_hessian(y, z)"),
+    ("multiclass full hessian K=5", "z = np.random.default_rng(0).normal(size=(1000, 5)); "
+     "y = np.arange(1000) % 5; L = boostfocal.MulticlassFocalLoss(gamma=2.0)",
+     "L.gradient_full_hessian(y, z)"),
+    ("multiclass loss K=5", "z = np.random.default_rng(0).normal(size=(1000, 5)); "
+     "y = np.arange(1000) % 5; L = boostfocal.MulticlassFocalLoss(gamma=2.0)", "L.loss(y, z)"),
+    ("multiclass posterior K=5", "z = np.random.default_rng(0).normal(size=(1000, 5)); "
+     "L = boostfocal.MulticlassFocalLoss(gamma=2.0)", "L.posterior(z)"),
+]
+
+PROBE = """
+import time
+t0 = time.perf_counter()
+import boostfocal, numpy as np
+t1 = time.perf_counter()
+{setup}
+t2 = time.perf_counter()
+{call}
+t3 = time.perf_counter()
+print(t1 - t0, t3 - t2)
+"""
+
+
+def _run(code, env):
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    return [float(v) for v in out.stdout.split()[-2:]]
+
+
+def warm(repeats=3):
+    env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="bf-warm-"))
+    for _, setup, call in KERNELS:  # fill the cache
+        _run(PROBE.format(setup=setup, call=call), env)
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    print(f"{'kernel':<38} {'import s':>9} {'first call s (min of %d)' % repeats:>26}")
+    for name, setup, call in KERNELS:
+        runs = [_run(PROBE.format(setup=setup, call=call), env) for _ in range(repeats)]
+        print(f"{name:<38} {min(r[0] for r in runs):>9.3f} {min(r[1] for r in runs):>26.3f}")
+
+
+COLD = """
+import sys, time
+from numba.core import event
+total = []
+t0 = time.perf_counter()
+with event.install_timer("numba:compile", total.append):
+    from boostfocal.__main__ import main
+    import contextlib, io
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["demo"] + sys.argv[1:])
+print("COMPILE", sum(total), "WALL", time.perf_counter() - t0)
+"""
+
+
+def cold(args):
+    env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="bf-cold-"))
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    for label in ("cold (empty cache)", "warm (same cache)"):
+        out = subprocess.run([sys.executable, "-c", COLD] + args, env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        print(f"demo {label}: numba compile {float(out[-3]):.1f} s, wall {float(out[-1]):.1f} s")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "warm"
+    warm() if what == "warm" else cold(sys.argv[2:])
