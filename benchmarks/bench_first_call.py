@@ -3,8 +3,9 @@ compile time on an empty cache.
 
     python benchmarks/bench_first_call.py warm    # disk cache filled first, then one fresh
                                                   # interpreter per kernel: first call - import
-    python benchmarks/bench_first_call.py cold    # `python -m boostfocal demo` on an empty
-                                                  # numba cache: total compile time and wall time
+    python benchmarks/bench_first_call.py cold [demo options, e.g. --rows 3000]
+        # `python -m boostfocal demo` on an empty numba cache: numba's compile time (wall, and
+        # process CPU, which a loaded machine inflates less) and the demo's wall time
 
 Each run uses its own NUMBA_CACHE_DIR (a temporary directory), so it neither reads nor spoils
 the cache next to the sources. PYTHONPATH decides which boostfocal is measured.
@@ -71,24 +72,43 @@ def warm(repeats=3):
 COLD = """
 import sys, time
 from numba.core import event
-total = []
+
+
+class CPU(event.Listener):  # process CPU time inside outermost compilations (robust to load)
+    depth, total = 0, 0.0
+
+    def on_start(self, ev):
+        if self.depth == 0:
+            self.t = time.process_time()
+        self.depth += 1
+
+    def on_end(self, ev):
+        self.depth -= 1
+        if self.depth == 0:
+            self.total += time.process_time() - self.t
+
+
+total, cpu = [], CPU()
 t0 = time.perf_counter()
-with event.install_timer("numba:compile", total.append):
+with event.install_timer("numba:compile", total.append), \\
+        event.install_listener("numba:compile", cpu):
     from boostfocal.__main__ import main
     import contextlib, io
     with contextlib.redirect_stdout(io.StringIO()):
         main(["demo"] + sys.argv[1:])
-print("COMPILE", sum(total), "WALL", time.perf_counter() - t0)
+print("COMPILE", sum(total), "CPU", cpu.total, "WALL", time.perf_counter() - t0)
 """
 
 
-def cold(args):
+def cold(args, labels=("cold (empty cache)",)):
+    """The demo on an empty cache: numba's compile time (wall and process CPU) and the total."""
     env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="bf-cold-"))
     print(f"load average {os.getloadavg()[0]:.2f}")
-    for label in ("cold (empty cache)", "warm (same cache)"):
+    for label in labels:
         out = subprocess.run([sys.executable, "-c", COLD] + args, env=env, capture_output=True,
                              text=True, check=True).stdout.split()
-        print(f"demo {label}: numba compile {float(out[-3]):.1f} s, wall {float(out[-1]):.1f} s")
+        print(f"demo {label}: numba compile wall {float(out[-5]):.1f} s, CPU {float(out[-3]):.1f}"
+              f" s; demo wall {float(out[-1]):.1f} s")
 
 
 if __name__ == "__main__":
