@@ -130,15 +130,16 @@ def _bad_label_overload(y, K):
 def _gradient_hessian_loop():
     def gradient_hessian(z, y, w, alpha, gamma, eps, mode, floor, scale, hscale, grad, hess):
         n, K = z.shape
-        g, h, c = np.empty(K), np.empty(K), np.empty(K)  # float64 rows, whatever grad's dtype
+        c = np.empty(K)
         bad = 0
         for i in range(n):
             wi = 1.0 if w is None else numba.float64(w[i])
             bad += _bad_row(z[i], y[i], wi, K)
-            _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, g, h, c)
-            for k in range(K):  # stored (rounded to float32 for LightGBM) once, scaled in place
-                grad[i, k] = g[k]
-                hess[i, k] = h[k] * hscale
+            _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
+                hess[i], c)
+            if hscale != 1.0:  # the row is in cache: no second pass over hess
+                for k in range(K):
+                    hess[i, k] *= hscale
         return bad
     return gradient_hessian
 
@@ -187,8 +188,8 @@ def _loop(factory):
 
 def gradient_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess,
                      hessian_scale=1.0):
-    """Weighted gradient and hessian diagonal times ``scale`` into grad, hess (n, K, float64 or
-    float32), the hessian also times ``hessian_scale``; bad-row count."""
+    """Weighted gradient and hessian diagonal times ``scale`` into grad, hess (n, K), the
+    hessian also times ``hessian_scale``; bad-row count."""
     return _loop(_gradient_hessian_loop)(z, y, w, alpha, gamma, eps, mode, floor, scale,
                                          hessian_scale, grad, hess)
 

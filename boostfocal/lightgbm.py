@@ -234,11 +234,10 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
             "hessian_scale", hessian_scale, low=0.0, low_open=True, allow_none=True))
 
     def gradient_hessian(self, y, z, w=None):
-        """(n, K) raw scores -> (grad, hess), (n, K) column-major float32, weighted: what
-        LightGBM trains on (it ravels them in column order and casts to float32, here both
-        without a copy; the values rounded once from float64, as LightGBM's cast would)."""
+        """(n, K) raw scores -> (grad, hess), (n, K) column-major (LightGBM ravels them in
+        column order without a copy), weighted, the hessian scaled in the same pass."""
         n, k = np.shape(z)
-        grad, hess = np.empty((k, n), np.float32).T, np.empty((k, n), np.float32).T
+        grad, hess = np.empty((k, n)).T, np.empty((k, n)).T
         scale = k / (k - 1.0) if self.hessian_scale is None else self.hessian_scale
         return self.loss.gradient_hessian(y, z, w, out=(grad, hess), hessian_scale=scale)
 

@@ -267,8 +267,8 @@ class MulticlassFocalLoss(ValueObject):
 
         Returns ``(grad, hess)``, float64 C-contiguous (n, K), multiplied by ``sample_weight`` and
         ``scale``, the hessian also by ``hessian_scale`` (in the same pass). ``out`` = (grad,
-        hess): two writable float64 or float32 (n, K) arrays to fill instead (C or F order; the
-        values are computed in float64 and rounded once); they are returned.
+        hess): two writable float64 (n, K) arrays to fill instead (C or F order); they are
+        returned.
         """
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
@@ -281,15 +281,11 @@ class MulticlassFocalLoss(ValueObject):
                 self._bad_input(y_true, raw_score, sample_weight)
             return grad, hess
         ws = float(scale) if w is None else w * float(scale)
-        wide = grad.dtype == xp.float64  # else computed in float64 scratch, then rounded
-        g64, h64 = (grad, hess) if wide else (xp.empty((n, k)), xp.empty((n, k)))
         multiclass_eager(xp).gradient_hessian(
             z.astype(xp.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA, self.label_smoothing,
-            self._mode, self.min_hessian, ws, g64.T, h64.T, xp.empty((k, n)))
+            self._mode, self.min_hessian, ws, grad.T, hess.T, xp.empty((k, n)))
         if hessian_scale != 1.0:
-            h64 *= float(hessian_scale)
-        if not wide:
-            grad[...], hess[...] = g64, h64
+            hess *= float(hessian_scale)
         return grad, hess
 
     @staticmethod
@@ -297,14 +293,13 @@ class MulticlassFocalLoss(ValueObject):
         if out is None:
             return xp.empty((n, k)), xp.empty((n, k))
         if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError("out must be a pair (grad, hess) of float64 or float32 (n, K) arrays")
+            raise TypeError("out must be a pair (grad, hess) of float64 (n, K) arrays")
         for name, a in zip(("out[0]", "out[1]"), out):
-            if (type(a) is not xp.ndarray or a.dtype != getattr(out[0], "dtype", None)
-                    or a.dtype not in (np.float64, np.float32) or not a.dtype.isnative
+            if (type(a) is not xp.ndarray or a.dtype != np.float64 or not a.dtype.isnative
                     or a.shape != (n, k) or not getattr(a.flags, "writeable", True)
                     or not (a.flags.c_contiguous or a.flags.f_contiguous)):
-                raise ValueError(f"{name} must be a writable, contiguous, native float64 (or "
-                                 f"both float32) {xp.__name__} array of shape ({n}, {k})")
+                raise ValueError(f"{name} must be a writable, contiguous, native float64 "
+                                 f"{xp.__name__} array of shape ({n}, {k})")
         if xp.may_share_memory(out[0], out[1]):
             raise ValueError("out[0] and out[1] must not overlap")
         if xp.may_share_memory(out[0], z) or xp.may_share_memory(out[1], z):
