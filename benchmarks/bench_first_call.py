@@ -1,8 +1,8 @@
 """First call in a new process (issue 27): how long a kernel takes to be ready, and the demo's
 compile time on an empty cache.
 
-    python benchmarks/bench_first_call.py warm    # disk cache filled first, then one fresh
-                                                  # interpreter per kernel: first call - import
+    python benchmarks/bench_first_call.py warm    # disk cache filled first, then fresh
+        # interpreters per kernel: import, numba's own start-up, the kernel's first call
     python benchmarks/bench_first_call.py cold [demo options, e.g. --rows 3000]
         # `python -m boostfocal demo` on an empty numba cache: numba's compile time (wall, and
         # process CPU, which a loaded machine inflates less) and the demo's wall time
@@ -10,12 +10,10 @@ compile time on an empty cache.
 Each run uses its own NUMBA_CACHE_DIR (a temporary directory), so it neither reads nor spoils
 the cache next to the sources. PYTHONPATH decides which boostfocal is measured.
 """
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 
 # (name, setup, call): run in a fresh interpreter after `import boostfocal, numpy as np`
 KERNELS = [
@@ -40,33 +38,41 @@ KERNELS = [
 ]
 
 PROBE = """
-import time
-t0 = time.perf_counter()
+c, t0 = time.process_time(), time.perf_counter()
 import boostfocal, numpy as np
-t1 = time.perf_counter()
+c1, t1 = time.process_time(), time.perf_counter()
+import numba
+from numba.core.registry import cpu_target
+cpu_target.target_context.refresh()  # numba's own start-up: imports its numpy support
+c2, t2 = time.process_time(), time.perf_counter()
 {setup}
-t2 = time.perf_counter()
+c3, t3 = time.process_time(), time.perf_counter()
 {call}
-t3 = time.perf_counter()
-print(t1 - t0, t3 - t2)
+c4, t4 = time.process_time(), time.perf_counter()
+print(t1 - t0, t2 - t1, t4 - t3, c4 - c3)
 """
 
 
 def _run(code, env):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
-    return [float(v) for v in out.stdout.split()[-2:]]
+    return [float(v) for v in out.stdout.split()[-4:]]
 
 
 def warm(repeats=3):
+    """Per kernel, min over fresh interpreters: import boostfocal; numba's start-up (import and
+    first use, the same for every numba user); then the kernel's first call (loaded from the
+    warm cache), wall and CPU."""
     env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="bf-warm-"))
     for _, setup, call in KERNELS:  # fill the cache
         _run(PROBE.format(setup=setup, call=call), env)
     print(f"load average {os.getloadavg()[0]:.2f}")
-    print(f"{'kernel':<38} {'import s':>9} {'first call s (min of %d)' % repeats:>26}")
+    print(f"{'kernel':<36} {'import s':>8} {'numba start s':>13} {'first call s':>12} "
+          f"{'(CPU s)':>8}   min of {repeats}")
     for name, setup, call in KERNELS:
         runs = [_run(PROBE.format(setup=setup, call=call), env) for _ in range(repeats)]
-        print(f"{name:<38} {min(r[0] for r in runs):>9.3f} {min(r[1] for r in runs):>26.3f}")
+        print(f"{name:<36} " + " ".join(f"{min(r[i] for r in runs):{w}.3f}"
+                                         for i, w in enumerate((8, 13, 12, 8))))
 
 
 COLD = """

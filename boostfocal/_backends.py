@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from . import _multiclass_math
-from ._bind import FUNCS as _FUNCS, MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind  # noqa: F401
+from ._bind import MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind
 
 
 def _eager_primitives(xp):

@@ -11,7 +11,7 @@ import numba.extending
 
 from . import _libm, _math
 from ._bind import bind
-from ._numba_core import F64 as _f64, MAX as _MAX, PARALLEL_MIN_ROWS, compiled  # noqa: F401
+from ._numba_core import F64 as _f64, MAX as _MAX, compiled
 from ._numba_core import inline as _inline, jit as _jit
 
 SOURCES = (_math, _libm)  # the formula modules compiled into these loops
