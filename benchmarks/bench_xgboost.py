@@ -46,6 +46,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--num-class", type=int, default=1, help="K >= 2: multiclass focal loss")
     ap.add_argument("--floor", action="store_true", help="also time a numpy log-loss objective")
+    ap.add_argument("--multi-output-tree", action="store_true",
+                    help="with --num-class: also time the focal objective with "
+                    "multi_strategy='multi_output_tree' and print test log-loss / accuracy of "
+                    "each (20%% more rows drawn as the test set)")
     args = ap.parse_args()
 
     import numba
@@ -57,10 +61,12 @@ def main():
     numba.set_num_threads(min(args.nthread, numba.config.NUMBA_NUM_THREADS))
     t0 = time.perf_counter()
     k = args.num_class
-    X, y = make_classification(args.rows, args.cols, n_informative=min(10, args.cols // 2),
+    extra = args.rows // 4 if args.multi_output_tree else 0
+    X, y = make_classification(args.rows + extra, args.cols, n_informative=min(10, args.cols // 2),
                                n_redundant=min(2, args.cols // 4),
                                weights=[0.98] if k == 1 else None, n_classes=max(k, 2),
                                flip_y=0.0, random_state=args.seed)
+    X_te, y_te, X, y = X[args.rows:], y[args.rows:], X[:args.rows], y[:args.rows]
     dtrain = xgb.QuantileDMatrix(X.astype(np.float32), y, nthread=args.nthread)
     del X
     print(f"data: {args.rows} x {args.cols}, " + (f"positives {y.mean():.4f}" if k == 1 else
@@ -97,12 +103,19 @@ def main():
     def floor(rounds=args.rounds):
         xgb.train({**params, "objective": builtin_name}, dtrain, rounds, obj=logloss_obj)
 
+    def vector_leaf(rounds=args.rounds):
+        return train({**params, "multi_strategy": "multi_output_tree"}, dtrain, rounds, obj=obj)
+
     focal(2), builtin(2)  # warm-up: numba kernels loaded, allocator and threads up
     runs = {"focal": [], "builtin": []}
     order = [("focal", focal), ("builtin", builtin)]
     if args.floor:
         runs["floor"] = []
         order.append(("floor", floor))
+    if args.multi_output_tree and k > 1:
+        vector_leaf(2)
+        runs["vector"] = []
+        order.append(("vector", vector_leaf))
     for rep in range(args.reps):
         for name, fn in order if rep % 2 == 0 else order[::-1]:  # noqa: B020
             runs[name].append(timed(fn))
@@ -130,6 +143,22 @@ def main():
         name = "numpy log-loss" if k == 1 else "numpy softmax CE"
         print(f"{name + ' custom objective':32s} median wall {lw:7.2f} s  cpu {lc:7.2f} s  "
               f"(XGBoost's custom-objective floor: {lw / bw:.3f}x built-in)")
+    if "vector" in runs:
+        vw, vc = np.median(np.array(runs["vector"]), axis=0)
+        print(f"{'focal, multi_output_tree':32s} median wall {vw:7.2f} s  cpu {vc:7.2f} s  "
+              f"({vw / bw:.3f}x built-in, {vw / fw:.3f}x one tree per class)")
+        from boostfocal.multiclass import MulticlassFocalLoss
+        from sklearn.metrics import log_loss
+        dtest = xgb.DMatrix(X_te.astype(np.float32))
+        fits = {"built-in multi:softprob": xgb.train({**params, "objective": builtin_name},
+                                                     dtrain, args.rounds).predict(dtest),
+                "focal, one tree per class": MulticlassFocalLoss(gamma=2.0).predict_proba(
+                    train(params, dtrain, args.rounds, obj=obj).predict(dtest, output_margin=True)),
+                "focal, multi_output_tree": MulticlassFocalLoss(gamma=2.0).predict_proba(
+                    vector_leaf().predict(dtest, output_margin=True))}
+        for name, p in fits.items():
+            print(f"test ({len(y_te)} rows) {name:27s} log-loss {log_loss(y_te, p):.4f}  "
+                  f"accuracy {np.mean(p.argmax(1) == y_te):.4f}")
     print(f"objective call on {args.rows} rows x {k}: median {np.median(call) * 1e3:.1f} ms "
           f"({np.median(call) * args.rounds / bw * 100:.1f}% of the built-in training wall time "
           f"over {args.rounds} rounds)")

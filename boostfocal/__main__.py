@@ -101,9 +101,21 @@ def main(argv=None):
                       help="write demo.png (precision-recall; reliability of the focal posterior "
                       f"and of the sigmoid) into DIR, or into ./{DEFAULT_PLOTS} without DIR "
                       "(needs matplotlib)")
+    warm = sub.add_parser(
+        "warmup", help="compile the kernels into numba's disk cache (e.g. in an image build)",
+        description="Fit every installed booster for two rounds (binary and 3 classes) so that "
+        "each kernel is compiled once and cached on disk; later processes load it at once.")
+    warm.add_argument("--gamma", type=float, action="append",
+                      help="a gamma to compile for (repeatable; default 2)")
+    warm.add_argument("--hessian", action="append", choices=("expected", "exact", "clipped"),
+                      help="a hessian mode to compile for (repeatable; default expected)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return 0 if check_report(args.tol) else 1
+    if args.command == "warmup":
+        from .warmup import warmup
+
+        return warmup(args.gamma or (2.0,), args.hessian or ("expected",)) and 0
     if args.command == "demo":
         from .demo import run
 

@@ -13,28 +13,11 @@ from __future__ import annotations
 
 import os
 import threading
-import types
 
 import numpy as np
 
-from . import _math, _multiclass_math
-
-_FUNCS = ("smooth", "unsmooth", "core", "loss", "branch_gradients", "eta", "posterior", "gradient_hessian")
-
-
-_MULTICLASS_FUNCS = ("label", "softmax", "class_terms", "loss", "terms", "_column",
-                     "gradient_hessian", "gradient_full_hessian", "posterior")
-
-
-def bind(primitives, wrap=lambda f: f, module=_math, names=_FUNCS):
-    """A namespace holding every function ``names`` of ``module`` (``_math`` or
-    ``_multiclass_math``) rebound to ``primitives``."""
-    ns = dict(vars(module))
-    ns.update(primitives)
-    for name in names:
-        f = getattr(module, name)
-        ns[name] = wrap(types.FunctionType(f.__code__, ns, name, f.__defaults__, f.__closure__))
-    return types.SimpleNamespace(**{name: ns[name] for name in names})
+from . import _multiclass_math
+from ._bind import MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind
 
 
 def _eager_primitives(xp):
@@ -135,7 +118,7 @@ _numba = None
 _numba_loaded = False
 # Guards the one-time import (and so compilation set-up) of the numba kernels. The kernels
 # themselves need no lock: they run on boostfocal's own thread pool, not on numba's threading
-# layer (see _numba_kernels._compile).
+# layer (see _numba_core.compiled).
 NUMBA_LOCK = threading.Lock()
 
 

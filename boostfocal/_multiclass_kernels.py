@@ -36,21 +36,11 @@ import numpy as np
 from numba.extending import overload
 
 from . import _libm, _multiclass_math
-from . import _numba_kernels as _nk
-from ._backends import _MULTICLASS_FUNCS, bind
+from ._bind import MULTICLASS_FUNCS, bind
+from ._numba_core import MAX as _MAX, compiled
+from ._numba_core import inline as _inline, jit as _jit
 
-
-def _sources_sha256():
-    return _nk.sources_sha256(_multiclass_math, _libm)
-
-
-# numba invalidates a cached kernel only when *this* file changes: the disk cache is used only
-# while _multiclass_math and _libm still hash to this value (tests/test_multiclass.py checks it).
-SOURCES_SHA256 = "4cf40214ea7ae2ce4770e5bfddb04e7cc53d69c1e3bacd230b73a1ec5179465d"
-_CACHE = _sources_sha256() == SOURCES_SHA256
-
-_jit = numba.njit(**_libm.FLAGS)
-_inline = numba.njit(inline="always", **_libm.FLAGS)
+SOURCES = (_multiclass_math, _libm)  # the formula modules compiled into these loops
 
 
 def _power(x, g):
@@ -88,7 +78,7 @@ ROW = bind(
          maximum=_jit(lambda x, y: x if x > y else y), where=_jit(lambda c, x, y: x if c else y),
          power=_jit(_power), f64=_jit(lambda x: numba.float64(x)), skip=_jit(lambda t: t == 0.0),
          onehot=onehot),
-    wrap=_inline, module=_multiclass_math, names=_MULTICLASS_FUNCS,
+    wrap=_inline, module=_multiclass_math, names=MULTICLASS_FUNCS,
 )
 row_gradient_hessian = _gh = ROW.gradient_hessian
 row_gradient_full_hessian = _gfh = ROW.gradient_full_hessian
@@ -96,7 +86,6 @@ row_loss = _loss = ROW.loss
 row_posterior = _post = ROW.posterior
 
 ANY_GAMMA = _multiclass_math.ANY_GAMMA
-_MAX = 1.7976931348623157e308
 SOFT_LABEL_TOL = 1e-5
 
 
@@ -134,12 +123,12 @@ def _bad_label_overload(y, K):
     return bad
 
 
-# One serial loop per entry point, run by ``_numba_kernels``' machinery: compiled twice (serial
+# One serial loop per entry point, run by ``_numba_core``'s machinery: compiled twice (serial
 # with the GIL for small calls; GIL released for the chunks of a large call, which run on
 # boostfocal's own thread pool, never on numba's threading layer: fork- and thread-safe). The
 # scratch rows are allocated inside the loop, so every chunk (thread) has its own.
 def _gradient_hessian_loop():
-    def gradient_hessian(z, y, w, alpha, gamma, eps, mode, floor, scale, grad, hess):
+    def gradient_hessian(z, y, w, alpha, gamma, eps, mode, floor, scale, hscale, grad, hess):
         n, K = z.shape
         c = np.empty(K)
         bad = 0
@@ -148,6 +137,9 @@ def _gradient_hessian_loop():
             bad += _bad_row(z[i], y[i], wi, K)
             _gh(z[i], y[i], K, alpha, gamma, ANY_GAMMA, eps, mode, floor, wi * scale, grad[i],
                 hess[i], c)
+            if hscale != 1.0:  # the row is in cache: no second pass over hess
+                for k in range(K):
+                    hess[i, k] *= hscale
         return bad
     return gradient_hessian
 
@@ -190,14 +182,16 @@ def _posterior_loop():
 
 
 def _loop(factory):
-    """factory() compiled on first use, with this family's source guard for the disk cache."""
-    return _nk._loop(factory, cache=_CACHE)
+    """factory() compiled on first use (``_numba_core.compiled``)."""
+    return compiled(factory, sources=SOURCES)
 
 
-def gradient_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess):
-    """Weighted, scaled gradient and hessian diagonal into grad, hess (n, K); bad-row count."""
-    return _loop(_gradient_hessian_loop)(z, y, w, alpha, gamma, eps, mode, floor, scale, grad,
-                                         hess)
+def gradient_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess,
+                     hessian_scale=1.0):
+    """Weighted gradient and hessian diagonal times ``scale`` into grad, hess (n, K), the
+    hessian also times ``hessian_scale``; bad-row count."""
+    return _loop(_gradient_hessian_loop)(z, y, w, alpha, gamma, eps, mode, floor, scale,
+                                         hessian_scale, grad, hess)
 
 
 def gradient_full_hessian(z, y, w, alpha, gamma, g, eps, mode, floor, scale, grad, hess):

@@ -49,6 +49,7 @@ CatBoost facts this module handles (1.2.10):
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Mapping
 
 import numba
@@ -243,6 +244,10 @@ class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
 
 
 _OBJECTIVES = (FocalObjective, MulticlassFocalObjective)
+# The thread count fit gives a multi-class objective when the user sets none: CatBoost calls the
+# Python objective per object with the GIL held, and its threads then only wait for each other
+# (100k x 20, K = 5: 31 s at 1 thread vs 45 s at 2; benchmarks/bench_catboost_multiclass.py).
+MULTICLASS_THREAD_COUNT = 1
 _METRICS = {FocalObjective: FocalMetric, MulticlassFocalObjective: MulticlassFocalMetric}
 
 
@@ -261,8 +266,10 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
     ``eval_metric`` becomes the matching metric. Unset ``class_names`` becomes [0, 1] (binary),
     the sorted labels (multi-class ``CatBoostClassifier``: labels of any type) or 0..K-1
     (multi-class ``CatBoost``, whose labels must be class indices; K is the loss's number of
-    classes if its ``gamma`` or ``alpha`` is per class, else the largest label + 1). Returns
-    ``model``.
+    classes if its ``gamma`` or ``alpha`` is per class, else the largest label + 1). Unset
+    ``thread_count`` becomes ``MULTICLASS_THREAD_COUNT`` (1) for a multi-class objective: CatBoost
+    calls it once per object holding the GIL, so more threads only contend (docs/speed-warmup.md).
+    Returns ``model``.
     """
     if not isinstance(model, CatBoost):
         raise TypeError("model must be a CatBoost or CatBoostClassifier, got "
@@ -304,6 +311,9 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         _catboost_gpu.prepare(objective.loss, weights, (start, baseline))
 
     defaults = {}
+    if (isinstance(objective, MulticlassFocalObjective)
+            and model.get_params().get("thread_count") is None):
+        defaults["thread_count"] = MULTICLASS_THREAD_COUNT
     if model.get_params().get("eval_metric") is None:
         defaults["eval_metric"] = _METRICS[type(objective)].from_loss(objective.loss)
     if model.get_params().get("class_names") is None and class_names is not None:
@@ -343,7 +353,18 @@ def train(pool, params, *, eval_set=None, **fit_params):
     if not isinstance(params, Mapping):
         raise TypeError("params must be a dict of CatBoost parameters, got "
                         f"{type(params).__name__}")
-    return fit(CatBoost(dict(params)), pool, eval_set=eval_set, **fit_params)
+    return fit(CatBoost(all_threads(params)), pool, eval_set=eval_set, **fit_params)
+
+
+def all_threads(params):
+    """``params`` (a copy) with a multi-class objective's ``thread_count=-1`` (all cores) written
+    as the number of cores: CatBoost drops -1 from a model's parameters, and ``fit`` would then
+    take it for unset."""
+    params = dict(params)
+    if (params.get("thread_count") == -1
+            and isinstance(params.get("loss_function"), MulticlassFocalObjective)):
+        params["thread_count"] = os.cpu_count() or 1
+    return params
 
 
 def predict_proba(model, data, loss=None, **predict_params):

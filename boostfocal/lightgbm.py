@@ -234,14 +234,12 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
             "hessian_scale", hessian_scale, low=0.0, low_open=True, allow_none=True))
 
     def gradient_hessian(self, y, z, w=None):
-        """(n, K) raw scores -> (grad, hess), (n, K) column-major, weighted."""
+        """(n, K) raw scores -> (grad, hess), (n, K) column-major (LightGBM ravels them in
+        column order without a copy), weighted, the hessian scaled in the same pass."""
         n, k = np.shape(z)
         grad, hess = np.empty((k, n)).T, np.empty((k, n)).T
-        self.loss.gradient_hessian(y, z, w, out=(grad, hess))
         scale = k / (k - 1.0) if self.hessian_scale is None else self.hessian_scale
-        if scale != 1.0:
-            hess *= scale
-        return grad, hess
+        return self.loss.gradient_hessian(y, z, w, out=(grad, hess), hessian_scale=scale)
 
 
 class MulticlassFocalMetric(_Metric, MulticlassFocalParams):

@@ -273,12 +273,14 @@ class MulticlassFocalLoss(ValueObject):
                 mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
         return mean
 
-    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0):
+    def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0,
+                         hessian_scale=1.0):
         """Gradient and hessian diagonal (by ``hessian`` mode) with respect to ``raw_score``.
 
         Returns ``(grad, hess)``, float64 C-contiguous (n, K), multiplied by ``sample_weight`` and
-        ``scale``. ``out`` = (grad, hess): two writable float64 (n, K) arrays to fill instead
-        (C or F order); they are returned.
+        ``scale``, the hessian also by ``hessian_scale`` (in the same pass). ``out`` = (grad,
+        hess): two writable float64 (n, K) arrays to fill instead (C or F order); they are
+        returned.
         """
         if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
             scale = check.real("scale", scale)
@@ -290,13 +292,16 @@ class MulticlassFocalLoss(ValueObject):
         alpha, gamma, g = self._vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
-                                     self.min_hessian, float(scale), grad, hess):
+                                     self.min_hessian, float(scale), grad, hess,
+                                     float(hessian_scale)):
                 self._bad_input(y_true, raw_score, sample_weight)
             return grad, hess
         ws = float(scale) if w is None else w * float(scale)
         multiclass_eager(xp).gradient_hessian(
             z.astype(xp.float64).T, y.T, k, alpha, gamma, _mm.ANY_GAMMA, self.label_smoothing,
             self._mode, self.min_hessian, ws, grad.T, hess.T, xp.empty((k, n)))
+        if hessian_scale != 1.0:
+            hess *= float(hessian_scale)
         return grad, hess
 
     @staticmethod

@@ -387,9 +387,8 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         z = _MULTICLASS.margins(raw_score, type(self).__name__)
         if z.shape[0] == 0:  # an empty xgboost.dask shard
             return np.zeros(z.shape), np.zeros(z.shape)
-        grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight)
-        if self.hessian_scale != 1.0:
-            hess *= self.hessian_scale
+        grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight,
+                                                hessian_scale=self.hessian_scale)
         return grad, hess
 
 def base_score_for(margin):

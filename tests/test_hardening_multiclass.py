@@ -14,10 +14,10 @@ import threading
 import numpy as np
 import pytest
 
-import boostfocal._numba_kernels as nk
+import boostfocal._numba_core as nk
 import boostfocal.multiclass as mc
 from boostfocal import MulticlassFocalLoss
-from boostfocal._numba_kernels import PARALLEL_MIN_ROWS
+from boostfocal._numba_core import PARALLEL_MIN_ROWS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIG = PARALLEL_MIN_ROWS + 1003  # the chunked path, with a ragged last chunk
@@ -142,7 +142,7 @@ def test_concurrent_threads_agree_with_the_serial_result(big, monkeypatch, chunk
 
 FORK_CODE = """
     import multiprocessing, os, sys, numpy as np, numba
-    import boostfocal._numba_kernels as nk
+    import boostfocal._numba_core as nk
     from boostfocal import MulticlassFocalLoss
     cut, rows = [], nk._rows
     nk._rows = lambda *a: cut.append(1) or rows(*a)

@@ -412,17 +412,28 @@ def test_numba_backend_is_active():
     assert _math.EXPECTED == FocalLoss()._mode
 
 
-def test_numba_disk_cache_tracks_the_math():
+def test_numba_disk_cache_tracks_the_math(tmp_path):
+    """The formula sources' hash names every loop's cache entry: editing _math or _libm (which
+    numba's own cache check does not see) gives new names, so a stale kernel is never loaded."""
     import hashlib
     import pathlib
 
-    from boostfocal import _libm, _numba_kernels
+    from boostfocal import _libm, _numba_core, _numba_kernels
 
     h = hashlib.sha256()
-    for module in (_math, _libm):
+    for module in (_math, _libm, _numba_core):
         h.update(pathlib.Path(module.__file__).read_bytes())
-    assert _numba_kernels.SOURCES_SHA256 == h.hexdigest(), "update SOURCES_SHA256 in _numba_kernels.py"
-    assert _numba_kernels._CACHE
+    tag = h.hexdigest()[:16]
+    assert _numba_core.source_tag(_numba_kernels.SOURCES) == tag
+    run = _numba_kernels._loop(_numba_kernels._loss_loop, 2.0)
+    assert run.serial.py_func.__qualname__.endswith("_serial_" + tag)
+    assert run.chunk.py_func.__qualname__.endswith("_chunk_" + tag)
+    edited = tmp_path / "_math.py"  # one byte more: another tag
+    edited.write_bytes(pathlib.Path(_math.__file__).read_bytes() + b"\n")
+    import types
+    module = types.ModuleType("_math")
+    module.__file__ = str(edited)
+    assert _numba_core.source_tag((module, _libm)) != tag
 
 
 def test_eager_array_path_matches_the_compiled_loop(monkeypatch, rng):

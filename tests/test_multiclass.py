@@ -439,14 +439,16 @@ def test_value_semantics():
     assert copy.deepcopy(p) is p
 
 
-def test_sources_sha256_is_current():
-    from boostfocal import _libm, _multiclass_kernels, _multiclass_math
+def test_numba_disk_cache_tracks_the_math():
+    """The multiclass loops' cache names carry the hash of _multiclass_math and _libm."""
+    from boostfocal import _libm, _multiclass_kernels, _multiclass_math, _numba_core
 
     h = hashlib.sha256()
-    for module in (_multiclass_math, _libm):
+    for module in (_multiclass_math, _libm, _numba_core):
         h.update(pathlib.Path(module.__file__).read_bytes())
-    assert _multiclass_kernels.SOURCES_SHA256 == h.hexdigest(), \
-        "update SOURCES_SHA256 in _multiclass_kernels.py"
+    assert _multiclass_kernels.SOURCES == (_multiclass_math, _libm)
+    run = _multiclass_kernels._loop(_multiclass_kernels._loss_loop)
+    assert run.serial.py_func.__qualname__.endswith("_serial_" + h.hexdigest()[:16])
 
 
 def test_check_command_covers_multiclass():
@@ -507,3 +509,25 @@ def test_hundred_classes_and_scores_at_the_float64_limit(rng, mode):
                 fl.posterior(z)]
         for a in outs:
             assert np.isfinite(a).all(), mode
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_hessian_scale_in_the_pass(rng, monkeypatch, compiled):
+    """hessian_scale multiplies the hessian only, as a separate ``hess *= s`` would, bit for bit
+    (into out as well)."""
+    import boostfocal.multiclass as mc
+
+    if not compiled:
+        monkeypatch.setattr(mc, "_kernels", lambda: None)
+    fl = MulticlassFocalLoss(gamma=[2.0, 0.5, 1.0], alpha=[1.0, 2.0, 0.5], label_smoothing=0.05)
+    z = rng.normal(0, 3, (400, 3))
+    y, w = rng.integers(0, 3, 400), rng.uniform(0, 2, 400)
+    g, h = fl.gradient_hessian(y, z, w, scale=-1.5)
+    g2, h2 = fl.gradient_hessian(y, z, w, scale=-1.5, hessian_scale=1.25)
+    np.testing.assert_array_equal(g2, g)
+    np.testing.assert_array_equal(h2, h * 1.25)
+    out = np.empty((3, 400)).T, np.empty((3, 400)).T
+    got = fl.gradient_hessian(y, z, w, scale=-1.5, out=out, hessian_scale=1.25)
+    assert got[0] is out[0] and got[1] is out[1]
+    np.testing.assert_array_equal(out[0], g)
+    np.testing.assert_array_equal(out[1], h * 1.25)

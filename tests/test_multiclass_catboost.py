@@ -338,3 +338,35 @@ def test_unpickled_objective_rebuilds_its_kernel(data):
     # the binary objective still refuses multi-class, naming the multi-class one
     with pytest.raises(ValueError, match="MulticlassFocalObjective"):
         FocalObjective().calc_ders_multi(np.zeros(3), 0.0, 1.0)
+
+
+def test_one_thread_by_default_only_when_unset(data):
+    """fit / train / FocalCatBoostClassifier give a multi-class objective thread_count 1 (its
+    faster setting) only where the user set none; a user's value (also via n_jobs) is kept, and
+    the binary objective keeps CatBoost's default."""
+    from boostfocal.catboost import MULTICLASS_THREAD_COUNT
+    from boostfocal.estimators import FocalCatBoostClassifier
+
+    X, y = data[0][:300], data[1][:300]
+    quick = {"iterations": 2, "verbose": 0, "allow_writing_files": False}
+    assert MULTICLASS_THREAD_COUNT == 1
+    objective = MulticlassFocalObjective(**FOCAL)
+    unset = fit(CatBoostClassifier(loss_function=objective, **quick), X, y)
+    assert unset.get_params()["thread_count"] == 1
+    assert train(Pool(X, y), {"loss_function": objective, **quick}).get_params()[
+        "thread_count"] == 1
+    model = fit(CatBoostClassifier(loss_function=objective, thread_count=2, **quick), X, y)
+    assert model.get_params()["thread_count"] == 2
+    import os
+    every = train(Pool(X, y), {"loss_function": objective, "thread_count": -1, **quick})
+    assert every.get_params()["thread_count"] == os.cpu_count()  # -1: all cores, by number
+    binary = fit(CatBoostClassifier(loss_function=FocalObjective(), **quick), X, (y == 0) * 1)
+    assert "thread_count" not in binary.get_params()
+    est = FocalCatBoostClassifier(gamma=2.0, n_estimators=2).fit(X, y)
+    assert est.booster_.get_params()["thread_count"] == 1
+    est = FocalCatBoostClassifier(gamma=2.0, n_estimators=2, n_jobs=2).fit(X, y)
+    assert est.booster_.get_params()["thread_count"] == 2
+    est = FocalCatBoostClassifier(gamma=2.0, n_estimators=2, thread_count=2).fit(X, y)
+    assert est.booster_.get_params()["thread_count"] == 2
+    est = FocalCatBoostClassifier(gamma=2.0, n_estimators=2, n_jobs=-1).fit(X, y)
+    assert est.booster_.get_params()["thread_count"] == os.cpu_count()

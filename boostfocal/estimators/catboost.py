@@ -5,7 +5,7 @@ import numpy as np
 import scipy.sparse as sp
 from catboost import CatBoost, Pool
 
-from ..catboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
+from ..catboost import (all_threads, FocalMetric, FocalObjective, MulticlassFocalMetric,
                         MulticlassFocalObjective, fit)
 from ._base import FocalClassifierBase
 
@@ -48,7 +48,7 @@ class FocalCatBoostClassifier(FocalClassifierBase):
                   "eval_metric": (MulticlassFocalMetric if multiclass else
                                   FocalMetric).from_loss(loss), "verbose": False,
                   "allow_writing_files": False, "iterations": self._n_rounds()}
-        params.update(self.booster_params())
+        params = all_threads({**params, **self.booster_params()})  # n_jobs=-1 kept
         # the frame's text / category columns, plus a cat_features keyword's (CatBoost's, for the
         # model): the model and the Pools must name the same columns
         frame = getattr(self, "_frame", None)
