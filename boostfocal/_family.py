@@ -13,40 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _labels_1d(y, name="y_true"):
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric class indices, got dtype {y.dtype}")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one class index per row), got shape {y.shape}")
-    if y.shape[0] == 0:
-        raise ValueError(f"{name} is empty: at least one row is needed")
-    return y
-
-
-def _check_class_range(lo, hi, nonintegral, num_class, name="y_true"):
-    """Raise unless every label is a class index in 0..num_class-1 (num_class None: any)."""
-    top = "K-1" if num_class is None else num_class - 1
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        found = "NaN or inf"
-    elif lo < 0 or nonintegral or (num_class is not None and hi > num_class - 1):
-        found = f"values in [{lo:g}, {hi:g}]" + (", not all integral" if nonintegral else "")
-    else:
-        return
-    raise ValueError(f"{name} must hold class indices 0, 1, ..., {top} (integral floats, as the "
-                     f"boosters store them); got {found}")
-
-
-def _check_num_class(num_class, who="num_class"):
-    if num_class is None:
-        return None
-    if isinstance(num_class, (bool, np.bool_)) or int(num_class) != num_class or num_class < 2:
-        raise ValueError(f"{who} must be an integer >= 2 for the multiclass focal loss; got "
-                         f"{num_class!r}")
-    return int(num_class)
+from . import _checks as check
 
 
 def class_frequencies(y, sample_weight=None, num_class=None):
@@ -55,11 +22,11 @@ def class_frequencies(y, sample_weight=None, num_class=None):
     K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
     0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
     """
-    num_class = _check_num_class(num_class)
-    y = _labels_1d(y)
+    num_class = check.num_class(num_class)
+    y = check.class_indices(y)
     lo, hi = float(y.min()), float(y.max())
     nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
-    _check_class_range(lo, hi, nonintegral, num_class)
+    check.class_range(lo, hi, nonintegral, num_class)
     k = num_class if num_class is not None else max(int(hi) + 1, 2)
     if sample_weight is not None:
         w = np.asarray(sample_weight, dtype=np.float64)
@@ -68,7 +35,7 @@ def class_frequencies(y, sample_weight=None, num_class=None):
         if w.shape != y.shape:
             raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
         if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
-            raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+            raise check.bad_weights()
     else:
         w = None
     counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
@@ -78,7 +45,7 @@ def class_frequencies(y, sample_weight=None, num_class=None):
 def _normalised(counts):
     total = float(np.sum(counts))
     if not total > 0.0:
-        raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+        raise check.zero_weights(check.NO_CONSTANT)
     return np.asarray(counts, dtype=np.float64) / total
 
 
@@ -86,7 +53,7 @@ def dask_class_frequencies(y, sample_weight=None, num_class=None):
     """``class_frequencies`` of dask collections (array or series), reduced on the cluster."""
     import dask
 
-    num_class = _check_num_class(num_class)
+    num_class = check.num_class(num_class)
     if num_class is None:
         num_class = max(int(dask.compute(y.max())[0]) + 1, 2)
     w = 1.0 if sample_weight is None else sample_weight
@@ -94,9 +61,9 @@ def dask_class_frequencies(y, sample_weight=None, num_class=None):
     wmin = 0.0 if sample_weight is None else sample_weight.min()
     lo, hi, frac, wmin, *counts = dask.compute(y.min(), y.max(), (y != y // 1).sum(), wmin,
                                                *sums)
-    _check_class_range(float(lo), float(hi), bool(frac), num_class)
+    check.class_range(float(lo), float(hi), bool(frac), num_class)
     if not float(wmin) >= 0.0:
-        raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+        raise check.bad_weights()
     return _normalised(np.array(counts, dtype=np.float64))
 
 
@@ -107,13 +74,7 @@ def start_rows(start, n):
     return np.full(n, float(start)) if start.ndim == 0 else np.tile(start, (n, 1))
 
 
-def _dask_numeric(y):
-    """Refuse non-numeric dask labels before a reduction fails on them."""
-    dtype = getattr(y, "dtype", None)
-    if dtype is not None and getattr(dtype, "kind", "O") not in "biuf":
-        raise TypeError(f"y (labels) must be numeric, got dtype {dtype}: encode string labels "
-                        "as numbers first (binary: 0/1, e.g. (y == positive_label).astype(float); "
-                        "multiclass: class indices 0..K-1)")
+_dask_numeric = check.dask_numeric
 
 
 def multiclass_start(loss, y, w, num_class=None):
@@ -123,7 +84,7 @@ def multiclass_start(loss, y, w, num_class=None):
         raise ValueError(f"num_class = {num_class} but the loss's alpha / gamma give K = "
                          f"{loss.n_classes} classes: make them agree")
     if hasattr(y, "__dask_graph__"):
-        _dask_numeric(y)
+        check.dask_numeric(y)
         freq = dask_class_frequencies(y, w, num_class)
     else:
         freq = class_frequencies(y, w, num_class)

@@ -57,7 +57,7 @@ import numpy as np
 from catboost import CatBoost, CatBoostClassifier, Pool
 
 from . import _catboost_gpu, _catboost_kernels, _stored
-from . import _validation as check
+from . import _checks as check
 from ._adapter import (FocalParams, MulticlassFocalParams, booster_package, caller_module,
                        warn_once)
 

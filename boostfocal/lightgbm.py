@@ -39,8 +39,8 @@ from urllib.parse import quote, unquote
 import lightgbm as lgb
 import numpy as np
 
-from . import _params, _stored
-from . import _validation as check
+from . import _stored
+from . import _checks as check
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import class_frequencies, multiclass_start, start_rows
 from .loss import FocalLoss
@@ -81,7 +81,7 @@ class _Binary:
 
     @staticmethod
     def num_class(params):
-        if any((_params.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
+        if any((check.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
             raise ValueError("FocalObjective is binary: num_class must be 1; for multi-class "
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
@@ -113,7 +113,7 @@ class _Multiclass:
 
     @staticmethod
     def num_class(params):
-        given = [_params.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
+        given = [check.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
         if not given or any(k is None or k < 2 for k in given) or len(set(given)) > 1:
             raise ValueError("MulticlassFocalObjective needs params['num_class'] = K >= 2 (the "
                              f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
@@ -329,7 +329,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     objective = _checked_params(params)
     family = objective._family
     num_class = family.num_class(params)
-    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=1)
+    num_boost_round = check.integer("num_boost_round", num_boost_round, low=1)
     if isinstance(valid_sets, lgb.Dataset):
         valid_sets = [valid_sets]
     datasets = [train_set] + [d for d in valid_sets or () if d is not train_set]
@@ -450,11 +450,11 @@ def _checked_params(params):
                         f"{objectives[0] if objectives else None!r}")
     for key in _NUM_CLASS:
         if key in params:
-            _params.integer_like(f"params[{key!r}]", params[key])
+            check.integer_like(f"params[{key!r}]", params[key])
     weighting = [f"{k}={params[k]!r}" for k in _SCALE_POS if k in params
-                 and _params.number_like(f"params[{k!r}]", params[k]) != 1.0]
+                 and check.number_like(f"params[{k!r}]", params[k]) != 1.0]
     weighting += [f"{k}={params[k]!r}" for k in _UNBALANCE if k in params
-                  and _params.flag_like(params[k])]
+                  and check.flag_like(params[k])]
     weighting += [f"class_weight={params['class_weight']!r}"] \
         if params.get("class_weight") is not None else []
     if weighting:

@@ -6,11 +6,10 @@ import os
 import numpy as np
 
 from . import _math
-from . import _validation as check
+from . import _checks as check
 from ._value import ValueObject
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
-_MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
 
 
 def _vector(a, n=None):
@@ -20,7 +19,6 @@ def _vector(a, n=None):
 
 
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
-_MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on every call
 _PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
 
 
@@ -73,7 +71,7 @@ class FocalLoss(ValueObject):
                              "package), not both")
         label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
                                      high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_MODES))
+        hessian = check.choice("hessian", hessian, tuple(_math.MODES))
         min_hessian = check.real("min_hessian", min_hessian, low=0.0)
         if alpha is not None:
             a, b = alpha, 1.0 - alpha
@@ -83,14 +81,14 @@ class FocalLoss(ValueObject):
             a, b = 1.0, 1.0
         for name, value in zip(_PARAMS + ("a", "b", "_mode"),
                                (gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian,
-                                a, b, _MODES[hessian])):
+                                a, b, _math.MODES[hessian])):
             object.__setattr__(self, name, value)
 
     # -- the loss -----------------------------------------------------------------------------
     # Inputs may be numpy arrays (the compiled numba loop; the eager numpy binding without numba)
     # or CuPy arrays (one fused CuPy kernel, on the GPU). Results live where the inputs did.
     # numpy vectors that numba can read as they are go straight to the loop, which checks their
-    # values as it reads them; anything else is converted and checked by _validation first.
+    # values as it reads them; anything else is converted and checked by _checks first.
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss L(y, z), weighted by ``sample_weight`` (float64, shape (n,))."""
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, True)
@@ -113,8 +111,7 @@ class FocalLoss(ValueObject):
             else:
                 total = float(xp.asarray(sample_weight, dtype=float).sum())
                 if total <= 0.0:
-                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
-                                     "undefined")
+                    raise check.zero_weights(check.MEAN_UNDEFINED)
                 mean = float(per_row.sum()) / total
             if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
                 host = (lambda a: a) if xp is np else xp.asnumpy
@@ -135,7 +132,7 @@ class FocalLoss(ValueObject):
         dtypes are always checked, and numpy inputs have their values checked inside the compiled
         loop anyway, with no extra pass.
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:  # NaN fails too
             scale = check.real("scale", scale)
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
         n = z.shape[0]
@@ -218,7 +215,7 @@ class FocalLoss(ValueObject):
         else:
             total = float(w.sum())
             if total <= 0.0:
-                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+                raise check.zero_weights(check.NO_CONSTANT)
             ybar = float((w * y).sum()) / total
         tiny = np.finfo(np.float64).eps
         ybar = min(max(ybar, tiny), 1.0 - tiny)

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from . import _multiclass_math as _mm
-from . import _validation as check
+from . import _checks as check
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
 
@@ -27,10 +27,8 @@ def _namespace(x):
     return np if type(x) is np.ndarray else array_namespace(x)
 
 
-_MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
 _PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
-_MAX = float(np.finfo(np.float64).max)
-SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
+SOFT_LABEL_TOL = _mm.SOFT_LABEL_TOL
 
 
 def _per_class(name, value, *, allow_none, allow_scalar):
@@ -101,7 +99,7 @@ class MulticlassFocalLoss(ValueObject):
         alpha = _per_class("alpha", alpha, allow_none=True, allow_scalar=False)
         label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
                                      high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_MODES))
+        hessian = check.choice("hessian", hessian, tuple(_mm.MODES))
         min_hessian = check.real("min_hessian", min_hessian, low=0.0)
         sizes = {name: len(v) for name, v in (("gamma", gamma), ("alpha", alpha))
                  if isinstance(v, tuple)}
@@ -110,7 +108,7 @@ class MulticlassFocalLoss(ValueObject):
         k = next(iter(sizes.values()), None)
         for name, value in zip(_PARAMS + ("_mode", "_k"),
                                (gamma, alpha, label_smoothing, hessian, min_hessian,
-                                _MODES[hessian], k)):
+                                _mm.MODES[hessian], k)):
             object.__setattr__(self, name, value)
 
     @property
@@ -204,7 +202,7 @@ class MulticlassFocalLoss(ValueObject):
             raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
         w = xp.ascontiguousarray(w, dtype=xp.float64)
         if check_values and not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
-            raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+            raise check.bad_weights()
         return w
 
     def _inputs(self, y_true, raw_score, sample_weight, hot=False):
@@ -264,8 +262,7 @@ class MulticlassFocalLoss(ValueObject):
             else:
                 total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
                 if total <= 0.0:
-                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
-                                     "undefined")
+                    raise check.zero_weights(check.MEAN_UNDEFINED)
                 mean = float(per_row.sum()) / total
             if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
                 host = (lambda a: a) if xp is np else xp.asnumpy
@@ -282,7 +279,7 @@ class MulticlassFocalLoss(ValueObject):
         hess): two writable float64 (n, K) arrays to fill instead (C or F order); they are
         returned.
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:  # NaN fails too
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
@@ -330,7 +327,7 @@ class MulticlassFocalLoss(ValueObject):
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
@@ -430,7 +427,7 @@ class MulticlassFocalLoss(ValueObject):
         else:
             total = float(w.sum())
             if total <= 0.0:
-                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+                raise check.zero_weights(check.NO_CONSTANT)
             ybar = (w @ rows) / total
         if xp is not np:  # K numbers: the Fisher scoring runs on the host
             ybar = xp.asnumpy(ybar)

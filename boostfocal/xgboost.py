@@ -39,8 +39,8 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
-from . import _params, _stored
-from . import _validation as check
+from . import _stored
+from . import _checks as check
 from . import _xgb_resident
 from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
 from ._family import class_frequencies, multiclass_start
@@ -132,7 +132,7 @@ class _Binary:
             raise ValueError(
                 f"params['objective'] must be unset or {self.objective!r} (it only fixes the "
                 f"link and base_score; FocalObjective supplies the gradients); got {objective!r}")
-        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        num_class = check.integer_like("params['num_class']", out.get("num_class"))
         if num_class is not None and num_class > 1:
             raise self.wrong(f"params['num_class'] = {out['num_class']!r}")
         if num_class is not None:
@@ -182,7 +182,7 @@ class _Multiclass:
                 "softmax link and base_score; MulticlassFocalObjective supplies the gradients); "
                 f"got {objective!r}" + ("" if str(objective).startswith("multi:") else
                                         ". For binary focal loss use FocalObjective"))
-        num_class = _params.integer_like("params['num_class']", out.get("num_class"))
+        num_class = check.integer_like("params['num_class']", out.get("num_class"))
         if num_class is None or num_class < 2:
             raise self.wrong(f"params['num_class'] = {out.get('num_class')!r}")
         out["num_class"] = num_class  # "4.0" -> 4: XGBoost parses ints strictly
@@ -208,7 +208,7 @@ def _checked_params(params, family=_BINARY):
     out = _mapping(params)
     family.check_params(out)
     spw = out.get("scale_pos_weight")
-    if spw is not None and _params.number_like("params['scale_pos_weight']", spw) != 1.0:
+    if spw is not None and check.number_like("params['scale_pos_weight']", spw) != 1.0:
         raise ValueError(
             f"params['scale_pos_weight'] = {spw!r}: XGBoost ignores it with a custom objective. "
             "Use FocalObjective(pos_weight=...) and FocalMetric(pos_weight=...) instead "
@@ -458,7 +458,7 @@ class _Metric:
             sums[1] = z.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         total_loss, total_weight = collective.allreduce(sums, collective.Op.SUM)
         if total_weight <= 0.0:
-            raise ValueError("sample_weight sums to zero: the weighted mean loss is undefined")
+            raise check.zero_weights(check.MEAN_UNDEFINED)
         return float(total_loss / total_weight)
 
 
@@ -508,7 +508,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
     if not isinstance(obj, _Objective):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
                         f"{type(obj).__name__}")
-    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
+    num_boost_round = check.integer("num_boost_round", num_boost_round, low=0)
     params = obj.train_params(params, None)
     if kwargs.get("xgb_model") is None:
         if params.get("base_score") is None:

@@ -16,8 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_fitted,
                                       validate_data)
 
-from .. import _params
-from .. import _validation as check
+from .. import _checks as check
 from ..loss import FocalLoss
 from . import _multiclass
 from ._frames import FrameCategories
@@ -145,14 +144,14 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         100.0); a bool, a fraction, a non-positive count or rate raises naming the parameter."""
         rate = self.learning_rate
         return {
-            "n_estimators": _params.integer("n_estimators", self.n_estimators, low=1),
+            "n_estimators": check.integer("n_estimators", self.n_estimators, low=1),
             "learning_rate": None if rate is None else
             check.real("learning_rate", rate, low=0.0, low_open=True),
-            "max_depth": _params.integer("max_depth", self.max_depth, allow_none=True),
-            "random_state": _params.integer("random_state", self.random_state, low=0,
+            "max_depth": check.integer("max_depth", self.max_depth, allow_none=True),
+            "random_state": check.integer("random_state", self.random_state, low=0,
                                             allow_none=True),
             "n_jobs": _n_jobs(self.n_jobs),
-            "early_stopping_rounds": _params.integer(
+            "early_stopping_rounds": check.integer(
                 "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True),
         }
 
@@ -228,7 +227,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         check.choice("proba", self.proba, _PROBA)
         shared = self._checked_shared()
         rounds = shared["early_stopping_rounds"] if early_stopping_rounds is None else \
-            _params.integer("early_stopping_rounds", early_stopping_rounds, low=1)
+            check.integer("early_stopping_rounds", early_stopping_rounds, low=1)
         self._check_extra_params()
         X, y = self._check_X_y(X, y)
         w = None if sample_weight is None else _weights(sample_weight, X)
@@ -372,7 +371,7 @@ def _check_keyword(key, error):
 
 def _n_jobs(value):
     """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
-    value = _params.integer("n_jobs", value, allow_none=True)
+    value = check.integer("n_jobs", value, allow_none=True)
     if value is not None and (value == 0 or value < -1):
         raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
                          f"got {value}")

@@ -1,9 +1,13 @@
-"""Argument checks: every bad input becomes a ValueError/TypeError that names the argument."""
+"""Every input check of boostfocal, each message written once: a bad value becomes a
+ValueError/TypeError naming the argument and the allowed range, before any loop or booster sees it
+(LightGBM, given a value it rejects, used to take the process down with it)."""
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+
+MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on every call
 
 # gamma's upper bound. Up to it every output is finite and, where its true value is a normal
 # float64, accurate: at z = 0 the loss is 2^-gamma ln 2 and the expected hessian's products
@@ -96,10 +100,71 @@ def target(y, w, n, xp=np, values=True):
         w = _vector("sample_weight", w, n, xp).astype(xp.float64, copy=False)
         lo, hi = float(w.min()), float(w.max())
         if not (lo >= 0.0 and np.isfinite(hi)):
-            raise ValueError(
-                f"sample_weight must be finite and >= 0 with no NaN; got values in [{lo}, {hi}]"
-            )
+            raise bad_weights(lo, hi)
     return y, w
+
+
+# -- weights: the two messages every family and booster shares -------------------------------
+def bad_weights(lo=None, hi=None):
+    """The ValueError for negative, NaN or infinite sample weights (their range when known)."""
+    seen = "" if lo is None else f"; got values in [{lo}, {hi}]"
+    return ValueError(f"sample_weight must be finite and >= 0 with no NaN{seen}")
+
+
+MEAN_UNDEFINED = "the weighted mean loss is undefined"
+NO_CONSTANT = "no constant minimises the loss"
+
+
+def zero_weights(consequence):
+    """The ValueError for weights summing to zero (``MEAN_UNDEFINED`` or ``NO_CONSTANT``)."""
+    return ValueError(f"sample_weight sums to zero: {consequence}")
+
+
+# -- class-index labels, as the boosters store them (floats 0..K-1) --------------------------
+def class_indices(y, name="y_true"):
+    """``y`` as a non-empty 1-D numeric numpy array ((n, 1) squeezed); values not checked."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric class indices, got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one class index per row), got shape {y.shape}")
+    if y.shape[0] == 0:
+        raise ValueError(f"{name} is empty: at least one row is needed")
+    return y
+
+
+def class_range(lo, hi, nonintegral, num_class, name="y_true"):
+    """Raise unless every label is a class index in 0..num_class-1 (num_class None: any)."""
+    top = "K-1" if num_class is None else num_class - 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        found = "NaN or inf"
+    elif lo < 0 or nonintegral or (num_class is not None and hi > num_class - 1):
+        found = f"values in [{lo:g}, {hi:g}]" + (", not all integral" if nonintegral else "")
+    else:
+        return
+    raise ValueError(f"{name} must hold class indices 0, 1, ..., {top} (integral floats, as the "
+                     f"boosters store them); got {found}")
+
+
+def num_class(value, who="num_class"):
+    """None, or an integer >= 2 (the multiclass loss's K)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or int(value) != value or value < 2:
+        raise ValueError(f"{who} must be an integer >= 2 for the multiclass focal loss; got "
+                         f"{value!r}")
+    return int(value)
+
+
+def dask_numeric(y):
+    """Refuse non-numeric dask labels before a reduction fails on them."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") not in "biuf":
+        raise TypeError(f"y (labels) must be numeric, got dtype {dtype}: encode string labels "
+                        "as numbers first (binary: 0/1, e.g. (y == positive_label).astype(float); "
+                        "multiclass: class indices 0..K-1)")
 
 
 def _out_array(name, a, shape, xp):
@@ -169,3 +234,57 @@ def overflow_safe_mean(unweighted, sample_weight):
     w = np.asarray(sample_weight, dtype=np.float64)
     w = w / float(w.max())
     return top * float(np.sum((L / top) * w) / np.sum(w))
+
+
+# -- booster parameters (counts, rounds, class numbers), as the boosters parse them -----------
+
+def integer(name, value, *, low=None, allow_none=False):
+    """``value`` as an int: ints and integral floats (tuners hand out 100.0) pass, bools and
+    fractional, non-finite or non-numeric values raise, as do values below ``low``."""
+    if value is None and allow_none:
+        return None
+    bad_type = isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+    if bad_type:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if not (np.isfinite(value) and float(value) == int(value)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return value
+
+
+def integer_like(name, value):
+    """An integer booster parameter that may also come as a string ("2", "2.0"), as the
+    boosters parse them; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} must be an integer, got {value!r}") from None
+        return integer(name, number)
+    return integer(name, value)
+
+
+def number_like(name, value):
+    """A real booster parameter that may also come as a string; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return number
+
+
+def flag_like(value):
+    """A boolean booster parameter as the boosters read it (True, 1, "true", "+" ...)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "+", "yes", "t")
+    return bool(value)
