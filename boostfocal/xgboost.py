@@ -42,7 +42,8 @@ from xgboost import collective
 from . import _params, _stored
 from . import _validation as check
 from . import _xgb_resident
-from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
+from ._adapter import (FocalParams, MulticlassFocalParams, SetupWarning, caller_module,
+                       fitting_model, warn_missing)
 from ._family import class_frequencies, multiclass_start
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
@@ -103,13 +104,7 @@ class _Binary:
     """One margin per row, labels in [0, 1], objective binary:logistic, a probability start."""
 
     objective = "binary:logistic"
-    sklearn_warning = (
-        "XGBClassifier(objective=FocalObjective(...)): XGBClassifier.predict_proba is the sigmoid "
-        "of the margin, not the focal posterior (too high for an imbalanced target), and "
-        "training starts at margin 0 unless you pass base_score=obj.base_score(y, w). Take "
-        "calibrated probabilities from boostfocal.xgboost.predict_proba(clf.get_booster(), X, "
-        "loss=obj), watch eval_metric=FocalMetric(...), or use boostfocal.FocalXGBClassifier, "
-        "which does all of it.")
+    metric = "FocalMetric"
 
     @staticmethod
     def wrong(what):
@@ -154,12 +149,7 @@ class _Multiclass:
     """(n, K) margins, class-index labels, objective multi:softprob, a vector of K margins."""
 
     objective = "multi:softprob"
-    sklearn_warning = (
-        "XGBClassifier(objective=MulticlassFocalObjective(...)): XGBClassifier.predict_proba is "
-        "the softmax of the margins, not the focal posterior, and training starts at equal "
-        "margins unless you pass base_score=obj.base_score(y, w). Take calibrated probabilities "
-        "from boostfocal.xgboost.predict_proba(clf.get_booster(), X, loss=obj) and watch "
-        "eval_metric=MulticlassFocalMetric(...).")
+    metric = "MulticlassFocalMetric"
 
     @staticmethod
     def wrong(what):
@@ -244,7 +234,7 @@ class _Objective:
                 _warn_if_placeholder_start(z, type(self).__name__)
             return self._native_round(z, arg2)
         if module == "xgboost.sklearn":
-            warn_once(("xgboost.sklearn", type(self).__name__), self._family.sklearn_warning)
+            warn_missing("XGBClassifier", self, _sklearn_missing(self))
         return self.gradient_hessian(arg1, arg2, sample_weight)
 
     def _native_round(self, z, dtrain):
@@ -422,6 +412,31 @@ def _dask_mean_label(y, w):
     return float(total) / float(count)
 
 
+def _sklearn_missing(obj):
+    """What ``XGBClassifier(objective=obj)``, now training, was not given: the start
+    (``base_score``, or ``base_margin`` / ``xgb_model`` in ``fit``) and, with an ``eval_set``,
+    an ``eval_metric`` (a focal one with the objective's parameters). ``[(name, advice)]``;
+    empty when the classifier cannot be found on the stack (``xgboost.dask`` workers)."""
+    found = fitting_model(xgb.XGBModel, depth=4)
+    if found is None:
+        return []
+    model, local = found
+    metric, missing = obj._family.metric, []
+    if model.base_score is None and local.get("base_margin") is None \
+            and local.get("xgb_model") is None:
+        missing.append(("base_score", "pass base_score=obj.base_score(y, sample_weight) "
+                        "(else training starts at margin 0, not at the focal optimum)"))
+    given = model.eval_metric
+    if local.get("eval_set") and given is None:
+        missing.append(("eval_metric", f"pass eval_metric={metric}(...) with the objective's "
+                        "parameters (else the eval_set is scored by XGBoost's logloss, not the "
+                        "focal loss)"))
+    elif isinstance(given, _Metric) and given.loss != obj.loss:
+        missing.append(("eval_metric", f"eval_metric={given!r} has other parameters than the "
+                        f"objective ({obj!r}): early stopping would watch another loss"))
+    return missing
+
+
 def _warn_if_placeholder_start(z, who="FocalObjective"):
     import warnings
 
@@ -429,7 +444,7 @@ def _warn_if_placeholder_start(z, who="FocalObjective"):
         warnings.warn(
             f"{who}: training starts at XGBoost's placeholder margin 0.5, not at the focal "
             "optimum. Use boostfocal.xgboost.train(...) or xgb.train(obj.train_params(params, "
-            "dtrain), ...) to start at the loss's init_score.", UserWarning, stacklevel=4)
+            "dtrain), ...) to start at the loss's init_score.", SetupWarning, stacklevel=4)
 
 
 class _Metric:
