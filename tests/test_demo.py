@@ -60,7 +60,7 @@ def test_help_is_plain_text_and_explains_every_option(command):
     text = out.stdout
     assert "``" not in text and "%%" not in text  # no reStructuredText or unformatted markup
     options = re.findall(r"^  (--[\w-]+)", text, flags=re.M)
-    assert options == {"": [], "demo": ["--rows", "--seed", "--gamma", "--alpha",
+    assert options == {"": ["--version"], "demo": ["--rows", "--seed", "--gamma", "--alpha",
                                         "--n-estimators", "--plots"],
                        "check": ["--tol"]}[" ".join(command)]
     # every option's line (or its continuation) carries help text with its default
@@ -68,6 +68,6 @@ def test_help_is_plain_text_and_explains_every_option(command):
     for block in blocks:
         words = re.sub(r"^--[\w-]+( \[?[A-Z_]+\]?)?", "", block.strip()).split()
         assert len(words) >= 4, f"option without help: {block!r}"
-        assert "default" in block or "--plots" in block, block
+        assert "default" in block or "--plots" in block or "--version" in block, block
     if command == []:
         assert "check" in text and "demo" in text and "finite differences" in text
