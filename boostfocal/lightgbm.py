@@ -34,6 +34,7 @@ and is still read.
 """
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Mapping
 from urllib.parse import quote, unquote
@@ -45,12 +46,12 @@ from . import _params, _stored
 from . import _validation as check
 from ._adapter import (FocalParams, MulticlassFocalParams, caller_module, fitting_model,
                        warn_missing)
-from ._family import class_frequencies, multiclass_start, start_rows
+from ._family import binary_start, class_frequencies, multiclass_start, start_rows
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "add_init_score", "predict_proba", "posterior"]
+           "train", "dask_fit", "add_init_score", "predict_proba", "posterior"]
 
 # LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
 _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
@@ -83,9 +84,7 @@ class _Binary:
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        return loss.init_score(y, w)
+    start = staticmethod(binary_start)
 
 
 
@@ -449,6 +448,85 @@ def _stored_text(booster):
     text = booster.model_to_string(start_iteration=booster.current_iteration(), num_iteration=1)
     found = _LOSS_LINE.search(text)
     return None if found is None else unquote(found.group(1) or found.group(2))
+
+
+def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=None,
+             eval_sample_weight=None, **fit_kwargs):
+    """Fit a ``lightgbm.dask.DaskLGBMClassifier`` whose ``objective`` is a ``FocalObjective`` or
+    ``MulticlassFocalObjective`` as ``train`` trains: from the focal-optimal constant, folded
+    into the model, with the loss stored in ``model.booster_`` (``predict_proba(model, X)``
+    needs no ``loss=``, also after ``save_model``). Returns ``model``.
+
+    ``X``, ``y``, ``sample_weight`` and ``eval_set`` (a list of (X, y) pairs; or ``eval_X`` /
+    ``eval_y``) are dask collections as ``DaskLGBMClassifier.fit`` takes them; ``init_score`` is "auto" (the loss's ``init_score``
+    of ``y`` and ``sample_weight``, reduced on the cluster), a constant (K of them for
+    multiclass) or None (start at 0, LightGBM's own). The start is passed as the per-row
+    ``init_score`` / ``eval_init_score`` of every set. Other keywords go to ``fit``
+    (``eval_metric``, ``callbacks``, ...); pass ``metric="None"`` to the classifier when
+    watching eval sets.
+    """
+    objective = getattr(model, "objective", None)
+    if not isinstance(objective, _Objective):
+        raise TypeError("model must be a lightgbm.dask.DaskLGBMClassifier(objective="
+                        "FocalObjective(...) or MulticlassFocalObjective(...)); got objective "
+                        f"{objective!r}")
+    family = objective._family
+    num_class = None
+    if family is _MULTICLASS:
+        import dask
+
+        num_class = max(int(dask.compute(y.max())[0]) + 1, 2)
+    if isinstance(init_score, str) and init_score != "auto":
+        raise ValueError(f"init_score must be 'auto', a float or None; got {init_score!r}")
+    if init_score is None:
+        start = None
+    elif isinstance(init_score, str):
+        start = family.start(objective.loss, y, sample_weight, num_class)
+    else:
+        start = _constant(init_score, family, num_class)
+    eval_X, eval_y = fit_kwargs.pop("eval_X", None), fit_kwargs.pop("eval_y", None)
+    if eval_set:  # one form for LightGBM: eval_X / eval_y where fit takes them (4.7: eval_set
+        eval_X, eval_y = zip(*eval_set)  # is deprecated), eval_set before
+    elif eval_X is not None and not isinstance(eval_X, (list, tuple)):
+        eval_X, eval_y = (eval_X,), (eval_y,)
+    if eval_X is not None:
+        if "eval_X" in inspect.signature(type(model).fit).parameters:
+            fit_kwargs.update(eval_X=tuple(eval_X), eval_y=tuple(eval_y))
+        else:
+            fit_kwargs["eval_set"] = list(zip(eval_X, eval_y))
+    if start is not None:
+        fit_kwargs["init_score"] = _dask_rows(start, y)
+        if eval_y is not None:
+            fit_kwargs["eval_init_score"] = [_dask_rows(start, ye) for ye in eval_y]
+    model.fit(X, y, sample_weight=sample_weight, eval_sample_weight=eval_sample_weight,
+              **fit_kwargs)
+    if start is not None and np.any(start != 0.0):
+        add_init_score(model.booster_, start)
+    _store_loss(model.booster_, objective.loss)
+    return model
+
+
+def _dask_rows(start, like):
+    """The constant ``start`` once per row of the dask collection ``like`` (same partitions):
+    (n,) for a float, (n, K) for K starts."""
+    start = np.asarray(start, dtype=np.float64)
+    if hasattr(like, "map_partitions"):  # dask DataFrame / Series
+        import pandas as pd
+
+        if start.ndim == 0:
+            return like.map_partitions(lambda part: pd.Series(float(start), index=part.index),
+                                       meta=pd.Series(dtype=np.float64))
+        columns = [str(k) for k in range(start.size)]
+        return like.map_partitions(
+            lambda part: pd.DataFrame(np.tile(start, (len(part), 1)), index=part.index,
+                                      columns=columns),
+            meta=pd.DataFrame(columns=columns, dtype=np.float64))
+    if start.ndim == 0:
+        return like.map_blocks(lambda b: np.full(b.shape[0], float(start)), dtype=np.float64,
+                               chunks=(like.chunks[0],), drop_axis=list(range(1, like.ndim)))
+    return like.map_blocks(lambda b: np.tile(start, (b.shape[0], 1)), dtype=np.float64,
+                           chunks=(like.chunks[0], (start.size,)),
+                           **({"new_axis": 1} if like.ndim == 1 else {}))
 
 
 def predict_proba(model, data, loss=None, **predict_kwargs):

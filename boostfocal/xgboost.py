@@ -44,12 +44,12 @@ from . import _validation as check
 from . import _xgb_resident
 from ._adapter import (FocalParams, MulticlassFocalParams, SetupWarning, caller_module,
                        fitting_model, warn_missing)
-from ._family import class_frequencies, multiclass_start
+from ._family import binary_start, class_frequencies, multiclass_start
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "predict_proba"]
+           "train", "dask_train", "predict_proba"]
 
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
@@ -134,11 +134,7 @@ class _Binary:
             out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
         return None
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        if hasattr(y, "__dask_graph__"):
-            y, w = np.array([_dask_mean_label(y, w)]), None
-        return loss.init_score(y, w)
+    start = staticmethod(binary_start)
 
     @staticmethod
     def base_score(start):
@@ -389,29 +385,6 @@ def base_score_for(margin):
     return float(FocalLoss(gamma=0.0).posterior(np.array([margin]))[0])  # the sigmoid
 
 
-def _dask_mean_label(y, w):
-    """Weighted mean label of dask collections (init_score depends on the labels only through
-    it: the loss is linear in y)."""
-    import dask
-
-    from ._family import _dask_numeric
-
-    _dask_numeric(y)
-    if w is None:
-        total, count, lo, hi = dask.compute(y.sum(), (y * 0 + 1).sum(), y.min(), y.max())
-        wmin = 1.0
-    else:
-        total, count, lo, hi, wmin = dask.compute((y * w).sum(), w.sum(), y.min(), y.max(),
-                                                  w.min())
-    if not (0.0 <= lo and hi <= 1.0):
-        raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
-                         f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
-        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
-                         f"got min {float(wmin)}, sum {float(count)}")
-    return float(total) / float(count)
-
-
 def _sklearn_missing(obj):
     """What ``XGBClassifier(objective=obj)``, now training, was not given: the start
     (``base_score``, or ``base_margin`` / ``xgb_model`` in ``fit``) and, with an ``eval_set``,
@@ -549,6 +522,33 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
         booster = _xgb_resident.train(params, dtrain, data, obj, num_boost_round, **kwargs)
     booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
     return booster
+
+
+def dask_train(client, params, dtrain, num_boost_round=10, *, obj, labels=None,
+               sample_weight=None, **kwargs):
+    """``xgboost.dask.train`` with a ``FocalObjective`` or ``MulticlassFocalObjective``, started
+    at the focal optimum, returning its ``{"booster", "history"}`` with the loss stored in the
+    booster as ``train`` does (``predict_proba(out["booster"], X)`` needs no ``loss=``).
+
+    ``dtrain`` is the ``DaskDMatrix``; ``labels`` (and ``sample_weight``) the dask collections
+    it was built from, reduced on the cluster for the start (``obj.train_params``); they may be
+    left out when ``params`` holds a ``base_score`` or ``xgb_model`` continues a model. Other
+    arguments are ``xgboost.dask.train``'s (``custom_metric``, ``evals``, ...).
+    """
+    from xgboost import dask as dxgb
+
+    if not isinstance(obj, _Objective):
+        raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
+                        f"{type(obj).__name__}")
+    num_boost_round = _params.integer("num_boost_round", num_boost_round, low=0)
+    params = obj.train_params(params, labels, sample_weight)
+    if params.get("base_score") is None and kwargs.get("xgb_model") is None:
+        raise TypeError("dask_train needs labels= (the dask collection of labels the DaskDMatrix "
+                        "was built from; sample_weight= too if it has weights) to start at the "
+                        "focal optimum, or a base_score in params")
+    out = dxgb.train(client, params, dtrain, num_boost_round, obj=obj, **kwargs)
+    out["booster"].set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
+    return out
 
 
 def _resident_unsupported(params, dtrain, data, obj=None):
