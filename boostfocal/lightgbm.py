@@ -458,12 +458,12 @@ def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=Non
     needs no ``loss=``, also after ``save_model``). Returns ``model``.
 
     ``X``, ``y``, ``sample_weight`` and ``eval_set`` (a list of (X, y) pairs; or ``eval_X`` /
-    ``eval_y``) are dask collections as ``DaskLGBMClassifier.fit`` takes them; ``init_score`` is "auto" (the loss's ``init_score``
-    of ``y`` and ``sample_weight``, reduced on the cluster), a constant (K of them for
-    multiclass) or None (start at 0, LightGBM's own). The start is passed as the per-row
-    ``init_score`` / ``eval_init_score`` of every set. Other keywords go to ``fit``
-    (``eval_metric``, ``callbacks``, ...); pass ``metric="None"`` to the classifier when
-    watching eval sets.
+    ``eval_y``) are dask collections as ``DaskLGBMClassifier.fit`` takes them. ``init_score`` is
+    "auto" (the loss's ``init_score`` of ``y`` and ``sample_weight``, reduced on the cluster), a
+    constant (K of them for multiclass, labels 0..K-1) or None (start at 0, LightGBM's own).
+    The start is passed as the per-row ``init_score`` / ``eval_init_score`` of every set. Other
+    keywords go to ``fit`` (``eval_metric``, ``callbacks``, ...); pass ``metric="None"`` to the
+    classifier when watching eval sets.
     """
     objective = getattr(model, "objective", None)
     if not isinstance(objective, _Objective):

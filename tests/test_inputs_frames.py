@@ -64,7 +64,8 @@ def test_polars_equals_pandas(cls, k, categorical):
     fit = dict(early_stopping_rounds=3)
     a = small(cls, **fit).fit(X[tr], y[tr], eval_set=[(X[va], y[va])])
     b = small(cls, **fit).fit(L[tr], pl.Series(y[tr]), eval_set=[(L[va], pl.Series(y[va]))],
-                              sample_weight=pl.Series(np.ones(300)))
+                              sample_weight=pl.Series(np.ones(300)),
+                              eval_sample_weight=[pl.Series(np.ones(100))])
     assert_same(a, b, X, L)
     # the polars model on pandas input, and the pandas model on polars input
     np.testing.assert_allclose(b.predict_proba(X), a.predict_proba(L), rtol=0, atol=1e-12)
@@ -91,7 +92,7 @@ def test_polars_enum_and_pyarrow_table(cls):
 
 
 def test_polars_lazyframe_is_refused():
-    pl = pytest.importorskip("polars", reason="polars is not installed (pip install polars)")
+    pytest.importorskip("polars", reason="polars is not installed (pip install polars)")
     X, y = data(2, False)
     with pytest.raises(TypeError, match="LazyFrame: collect"):
         small(boostfocal.FocalLGBMClassifier).fit(as_polars(X).lazy(), y)

@@ -3,7 +3,6 @@ and can be silenced by category; a LightGBM model that stores the loss loads wit
 import os
 import subprocess
 import sys
-import textwrap
 import warnings
 
 import numpy as np
@@ -75,8 +74,8 @@ def test_xgbclassifier_base_margin_is_a_start():
     X, y = data(2)
     obj = bx.FocalObjective()
     margin = np.full(len(y), obj.loss.init_score(y))
-    fit = lambda: xgb.XGBClassifier(objective=obj, n_estimators=2).fit(X, y, base_margin=margin)  # noqa: E731
-    assert setup_warnings(fit) == []
+    clf = xgb.XGBClassifier(objective=obj, n_estimators=2)
+    assert setup_warnings(lambda: clf.fit(X, y, base_margin=margin)) == []
 
 
 # -- LGBMClassifier -------------------------------------------------------------------------

@@ -240,7 +240,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             ye = _check_y(as_labels(ye), estimator=self)
             if len(ye) != Xe.shape[0]:
                 raise ValueError(f"eval_set[{i}]: X has {Xe.shape[0]} rows but y has {len(ye)}")
-            evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
+            we = None if we is None else _weights(as_labels(we), Xe)
+            evals.append((Xe, self._encode(ye), we))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
         loss = self.focal_loss(self.classes_)  # per-class gamma / alpha need classes_
