@@ -211,3 +211,38 @@ def test_lightgbm_models_saved_in_the_old_form_still_load_with_their_loss(tmp_pa
     fresh = loaded.model_to_string()
     assert "[boostfocal_loss: " not in fresh and fresh.count("[boostfocal_loss=") == 1
     assert bl.predict_proba(loaded, X).tolist() == bl.predict_proba(bst, X).tolist()
+
+
+# -- CatBoost outside boostfocal.catboost.fit -----------------------------------------------
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_catboost_plain_warns_only_for_the_missing_piece(k):
+    cb = pytest.importorskip("catboost")
+    from boostfocal import catboost as bc
+
+    X, y = data(k)
+    binary = k == 2
+    obj = (bc.FocalObjective if binary else bc.MulticlassFocalObjective)(gamma=2.0)
+    start = obj.loss.init_score(y) if binary else obj.loss.init_score(np.eye(k)[y.astype(int)])
+    baseline = np.full(len(y), start) if binary else np.tile(start, (len(y), 1))
+    prefix = (f"CatBoost is training {type(obj).__name__} outside boostfocal.catboost.fit: ")
+
+    def fit(class_names=True, base=True, metric_gamma=2.0, pool=False):
+        metric = (bc.FocalMetric if binary else bc.MulticlassFocalMetric)(gamma=metric_gamma)
+        kw = dict(class_names=list(range(k))) if class_names else {}
+        model = cb.CatBoostClassifier(loss_function=obj, eval_metric=metric, iterations=2,
+                                      thread_count=1, verbose=False, **kw)
+        if pool:
+            return lambda: model.fit(cb.Pool(X, y, baseline=baseline))
+        return lambda: model.fit(X, y, **({"baseline": baseline} if base else {}))
+
+    assert setup_warnings(fit()) == [] and setup_warnings(fit(pool=True)) == []
+    [text] = setup_warnings(fit(base=False))
+    assert text.startswith(prefix + "pass the start as fit's baseline=")
+    assert "class_names" not in text
+    [text] = setup_warnings(fit(metric_gamma=1.0))
+    assert text.startswith(prefix + "eval_metric=") and "other parameters" in text
+    if binary:  # CatBoost needs class_names for K > 2 itself
+        [text] = setup_warnings(fit(class_names=False))
+        assert text == (prefix + "pass class_names=[0, 1] (else predict() raises IndexError). "
+                        "boostfocal.catboost.fit(model, X, y) sets all of it")
