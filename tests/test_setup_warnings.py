@@ -230,7 +230,9 @@ def test_catboost_plain_warns_only_for_the_missing_piece(k):
     def fit(class_names=True, base=True, metric_gamma=2.0, pool=False):
         metric = (bc.FocalMetric if binary else bc.MulticlassFocalMetric)(gamma=metric_gamma)
         kw = dict(class_names=list(range(k))) if class_names else {}
-        model = cb.CatBoostClassifier(loss_function=obj, eval_metric=metric, iterations=2,
+        # a new objective each time: the multiclass one checks on its first call for a K
+        fresh = type(obj)(**obj.params())
+        model = cb.CatBoostClassifier(loss_function=fresh, eval_metric=metric, iterations=2,
                                       thread_count=1, verbose=False, **kw)
         if pool:
             return lambda: model.fit(cb.Pool(X, y, baseline=baseline))
