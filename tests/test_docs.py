@@ -45,6 +45,16 @@ PENDING = {"docs/compare.md", "docs/deployment.md", "docs/guarantees-multiclass.
            "docs/gpu-catboost.md", "docs/warmup.md"}
 BOOSTER_LOG = re.compile(r"^\[LightGBM\]|^\[\d\d:\d\d:\d\d\] WARNING|^WARNING:", re.M)
 TIMEOUT_S = 300
+# what the boosters print whatever their settings (each checked: no verbosity setting silences it)
+UNAVOIDABLE = [
+    # xgboost.dask: the collective communicator starts before the worker applies `verbosity`
+    r"\[\d\d:\d\d:\d\d\] Task \[xgboost\.dask-\d+\]:\S+ got rank \d+\n",
+    # lightgbm.dask (4.7): logged through its Python logger, which `verbose=-1` does not reach
+    r"Finding random open ports for workers\n?",
+    # lightgbm.dask (4.7): every DaskLGBMClassifier.fit passes its own default n_jobs, then warns
+    r"\S+lightgbm/dask\.py:\d+: UserWarning: Parameter n_jobs will be ignored\.\n"
+    r"  _log_warning\(.*\)\n",
+]
 
 
 def _blocks():
@@ -113,9 +123,14 @@ def test_block_runs_as_pasted(block, results):
         pytest.skip(f"{block} needs {missing} (declared by its '# requires:' line), not "
                     f"installed: pip install -e '.[all]'")
     rc, out, err, _ = results[block]
-    assert rc == 0, f"{block} failed:\n{err[-3000:]}"
-    assert not err.strip(), f"{block} wrote to stderr (a warning or a log):\n{err[-3000:]}"
-    assert not BOOSTER_LOG.search(out), f"{block} let a booster log:\n{out[-3000:]}"
+    for pattern in UNAVOIDABLE:
+        err = re.sub(pattern, "", err)
+    if rc != 0:
+        pytest.fail(f"{block} failed:\n{err[-3000:]}")
+    if err.strip():
+        pytest.fail(f"{block} wrote to stderr (a warning or a log):\n{err[-3000:]}")
+    if BOOSTER_LOG.search(out):
+        pytest.fail(f"{block} let a booster log reach stdout:\n{out[-3000:]}")
     assert len(out.splitlines()) <= 30, f"{block} prints {len(out.splitlines())} lines"
 
 
