@@ -5,13 +5,14 @@
 and ``FocalCatBoostClassifier`` are scikit-learn classifiers. Importing boostfocal imports no
 booster: each is imported when first used.
 """
+from ._adapter import SetupWarning
 from .check import GradientCheck, check_gradients
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __version__ = "0.1.0"
 _ESTIMATORS = ("FocalXGBClassifier", "FocalLGBMClassifier", "FocalCatBoostClassifier")
-__all__ = ["FocalLoss", "MulticlassFocalLoss", "check_gradients", "GradientCheck", *_ESTIMATORS, "__version__"]
+__all__ = ["FocalLoss", "MulticlassFocalLoss", "check_gradients", "GradientCheck", "SetupWarning", *_ESTIMATORS, "__version__"]
 
 
 def __getattr__(name):

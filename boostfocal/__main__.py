@@ -1,5 +1,9 @@
 """Command line: python -m boostfocal demo (log-loss vs focal on every installed booster) and
-python -m boostfocal check (gradient verification report)."""
+python -m boostfocal check (gradient verification report).
+
+Bad arguments end the program with one line naming the argument and its range, exit status 2
+(argparse's convention): each option's ``type=`` checks its range.
+"""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +20,54 @@ GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
 WEIGHTS = ({}, {"alpha": 0.25}, {"alpha": 0.75}, {"pos_weight": 3.0}, {"label_smoothing": 0.1})
 LABELS = (0.0, 1.0, 0.3)
 DEFAULT_PLOTS = "boostfocal-plots"
+MIN_ROWS = 500  # the demo's stratified splits need a few positives (3%) in each part
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors on one line (``prog: error: ...``), exit status 2, no usage block;
+    subcommands' parsers are of this class too."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _integer(low, high=None):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            upper = f" and <= {high}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}{upper}, got {value}")
+        return value
+    return parse
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+
+
+def _loss_parameter(name):
+    """A float that ``FocalLoss(name=value)`` accepts (its own range and message)."""
+    def parse(text):
+        value = _number(text)
+        try:
+            FocalLoss(**{name: value})
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+    return parse
+
+
+def _tolerance(text):
+    value = _number(text)
+    if not (np.isfinite(value) and value > 0.0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
 
 
 def check_report(tol=1e-6, out=sys.stdout):
@@ -67,17 +119,20 @@ def multiclass_report(tol, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    from . import __version__
+
+    parser = _Parser(
         prog="boostfocal", description="The focal loss as a training objective for XGBoost, "
         "LightGBM and CatBoost: a demo and a gradient check.",
         epilog="python -m boostfocal COMMAND --help describes each command's options.")
+    parser.add_argument("--version", action="version", version=f"boostfocal {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chk = sub.add_parser(
         "check", help="verify gradients and hessians against finite differences",
         description="Hold the analytic gradient and exact hessian against central finite "
         "differences of the loss over gamma, class weights, labels and raw scores -40..40; "
         "print the worst relative error per case; exit 1 if any exceeds the tolerance.")
-    chk.add_argument("--tol", type=float, default=1e-6,
+    chk.add_argument("--tol", type=_tolerance, default=1e-6,
                      help="largest relative error that passes (default 1e-6)")
     demo = sub.add_parser(
         "demo", help="log-loss vs focal loss on each installed booster",
@@ -85,16 +140,16 @@ def main(argv=None):
         "2% label noise, no download) with log-loss and with the focal loss, early-stopped on "
         "a validation split, and print test-set ranking and calibration metrics, fit time "
         "and the gradient check's verdict.")
-    demo.add_argument("--rows", type=int, default=30_000,
-                      help="rows generated: train 52.5%%, validation 17.5%%, test 30%% "
-                      "(default 30000)")
-    demo.add_argument("--seed", type=int, default=0,
+    demo.add_argument("--rows", type=_integer(MIN_ROWS), default=30_000,
+                      help="rows generated: train 52.5%%, validation 17.5%%, test 30%%; at "
+                      f"least {MIN_ROWS} (default 30000)")
+    demo.add_argument("--seed", type=_integer(0, 2**32 - 1), default=0,
                       help="seed of the data and the boosters (default 0)")
-    demo.add_argument("--gamma", type=float, default=2.0,
-                      help="focal gamma (focusing) >= 0 (default 2)")
-    demo.add_argument("--alpha", type=float, default=None,
+    demo.add_argument("--gamma", type=_loss_parameter("gamma"), default=2.0,
+                      help="focal gamma (focusing), 0 to 100 (default 2)")
+    demo.add_argument("--alpha", type=_loss_parameter("alpha"), default=None,
                       help="focal alpha in [0, 1], the positive class's weight (default: none)")
-    demo.add_argument("--n-estimators", type=int, default=300,
+    demo.add_argument("--n-estimators", type=_integer(1), default=300,
                       help="most boosting rounds; early stopping after 30 without gain "
                       "(default 300)")
     demo.add_argument("--plots", metavar="DIR", nargs="?", const=DEFAULT_PLOTS, default=None,

@@ -42,10 +42,43 @@ def booster_of(*objects):
     return None
 
 
-def warn_once(key, message, stacklevel=3):
+class SetupWarning(UserWarning):
+    """A booster is training a boostfocal objective without a piece of its setup (the start,
+    the metric, ...); the message names the piece. Silence it with
+    ``warnings.filterwarnings("ignore", category=boostfocal.SetupWarning)``."""
+
+
+def warn_once(key, message, stacklevel=3, category=SetupWarning):
     if key not in _WARNED:
         _WARNED.add(key)
-        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+        warnings.warn(message, category, stacklevel=stacklevel)
+
+
+def fitting_model(cls, depth=3, limit=40):
+    """``(model, locals)`` of the innermost ``fit`` call on the stack whose ``self`` is a
+    ``cls`` (a booster's scikit-learn class training our objective), or None. Reads the frames'
+    local names only: what the user passed to the constructor and to ``fit``."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return None
+    for _ in range(limit):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "fit" and isinstance(frame.f_locals.get("self"), cls):
+            return frame.f_locals["self"], frame.f_locals
+        frame = frame.f_back
+    return None
+
+
+def warn_missing(wrapper, objective, missing, stacklevel=4):
+    """The one ``SetupWarning`` for a booster's scikit-learn class training ``objective``
+    without the pieces in ``missing`` (``[(name, "pass ... (why)")]``); nothing if none is
+    missing. Once per process for each message."""
+    if missing:
+        what = "; ".join(text for _, text in missing)
+        message = f"{wrapper}(objective={type(objective).__name__}(...)): {what}"
+        warn_once((wrapper, message), message, stacklevel=stacklevel)
 
 
 def _rebuild(cls, params):

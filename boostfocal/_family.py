@@ -1,6 +1,6 @@
 """What the booster adapters' family translators share between boosters: class-index labels
-checked as the boosters store them (floats 0..K-1), the multiclass start, and a constant start
-as per-row init scores.
+checked as the boosters store them (floats 0..K-1), the binary and multiclass starts, and a
+constant start as per-row init scores.
 
 Each adapter module writes its objective, metric and train helper once and asks a small family
 object (``_BINARY`` / ``_MULTICLASS`` there) what differs: the raw scores' shape ((n,) or
@@ -74,7 +74,34 @@ def start_rows(start, n):
     return np.full(n, float(start)) if start.ndim == 0 else np.tile(start, (n, 1))
 
 
-_dask_numeric = check.dask_numeric
+def dask_mean_label(y, w):
+    """Weighted mean label of dask collections (init_score depends on the labels only through
+    it: the loss is linear in y)."""
+    import dask
+
+    check.dask_numeric(y)
+    if w is None:
+        total, count, lo, hi = dask.compute(y.sum(), (y * 0 + 1).sum(), y.min(), y.max())
+        wmin = 1.0
+    else:
+        total, count, lo, hi, wmin = dask.compute((y * w).sum(), w.sum(), y.min(), y.max(),
+                                                  w.min())
+    if not (0.0 <= lo and hi <= 1.0):
+        raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
+                         f"[{lo}, {hi}]")
+    if not (wmin >= 0.0 and np.isfinite(count)):
+        raise check.bad_weights()
+    if not count > 0.0:
+        raise check.zero_weights(check.NO_CONSTANT)
+    return float(total) / float(count)
+
+
+def binary_start(loss, y, w, num_class=None):
+    """The focal-optimal constant of labels in [0, 1] (numpy, or dask collections reduced on
+    the cluster to their weighted mean label)."""
+    if hasattr(y, "__dask_graph__"):
+        y, w = np.array([dask_mean_label(y, w)]), None
+    return loss.init_score(y, w)
 
 
 def multiclass_start(loss, y, w, num_class=None):

@@ -59,7 +59,7 @@ from catboost import CatBoost, CatBoostClassifier, Pool
 from . import _catboost_gpu, _catboost_kernels, _stored
 from . import _checks as check
 from ._adapter import (FocalParams, MulticlassFocalParams, booster_package, caller_module,
-                       warn_once)
+                       fitting_model, warn_once)
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
            "fit", "train", "predict_proba"]
@@ -136,29 +136,50 @@ class FocalObjective(_Objective, FocalParams):
                          f"two classes): {_MULTICLASS}")
 
 
-_PLAIN_WARNING = (
-    "CatBoost is training boostfocal.catboost.FocalObjective outside boostfocal.catboost.fit: "
-    "CatBoostClassifier then needs class_names=[0, 1] (else predict() raises IndexError) and "
-    "eval_metric=FocalMetric(...); training starts at 0; its predict_proba is the sigmoid of the "
-    "raw score, not the focal posterior: use boostfocal.catboost.predict_proba(model, X). "
-    "boostfocal.catboost.fit(model, X, y, ...) sets all of it, starts at the focal optimum and "
-    "stores the loss in the model file.")
-_PLAIN_WARNING_MULTICLASS = (
-    "CatBoost is training boostfocal.catboost.MulticlassFocalObjective outside "
-    "boostfocal.catboost.fit: it then needs class_names (the K labels) and "
-    "eval_metric=MulticlassFocalMetric(...); training starts at 0; CatBoost's predict_proba is "
-    "the softmax of the raw scores, not the focal posterior: use "
-    "boostfocal.catboost.predict_proba(model, X, loss=...). boostfocal.catboost.fit(model, X, y, "
-    "...) sets all of it, starts at the focal optimum and stores the loss in the model file.")
-
-
 def _warn_plain(objective):
-    """Warn once per process and objective class when CatBoost trains it outside ``fit``."""
+    """Warn (``SetupWarning``, once per message) when CatBoost trains ``objective`` outside
+    ``fit`` without a piece of the setup (``_plain_missing``)."""
     if not _fitting and booster_package(caller_module(3)) == "catboost":
-        if isinstance(objective, MulticlassFocalObjective):
-            warn_once("catboost.plain.multiclass", _PLAIN_WARNING_MULTICLASS, stacklevel=3)
-        else:
-            warn_once("catboost.plain", _PLAIN_WARNING, stacklevel=3)
+        missing = _plain_missing(objective)
+        if missing:
+            message = (f"CatBoost is training {type(objective).__name__} outside "
+                       f"boostfocal.catboost.fit: {'; '.join(missing)}. "
+                       "boostfocal.catboost.fit(model, X, y) sets all of it")
+            warn_once(("catboost.plain", message), message, stacklevel=4)
+
+
+def _plain_missing(objective):
+    """What the CatBoost model now training ``objective`` was not given: ``class_names``, a
+    start (a ``baseline``, in ``fit`` or in the Pool) and an ``eval_metric`` of the same loss
+    (CatBoost itself requires one). Without the model on the stack (CatBoost called from its
+    own threads), every piece is named: nothing could be checked."""
+    binary = isinstance(objective, FocalObjective)
+    metric = "FocalMetric" if binary else "MulticlassFocalMetric"
+    pieces = {
+        "class_names": "pass class_names=" + ("[0, 1]" if binary else "[the K labels]")
+        + " (else predict() raises IndexError)",
+        "baseline": "pass the start as fit's baseline= (obj.loss.init_score(y, w), one "
+        + ("value" if binary else "row of K") + " per row; else training starts at 0, and "
+        "predictions need it too)",
+        "eval_metric": f"pass eval_metric={metric}(...) with the objective's parameters"}
+    found = fitting_model(CatBoost)
+    if found is None:
+        return list(pieces.values())
+    model, local = found
+    params = model.get_params()
+    missing = []
+    if params.get("class_names") is None:
+        missing.append(pieces["class_names"])
+    X = local.get("X")
+    if local.get("baseline") is None and not (isinstance(X, Pool) and _has_baseline(X)):
+        missing.append(pieces["baseline"])
+    given = params.get("eval_metric")
+    if isinstance(given, _Metric) and given.loss != objective.loss:
+        missing.append(f"eval_metric={given!r} has other parameters than the objective "
+                       f"({objective!r})")
+    elif not isinstance(given, _Metric):
+        missing.append(pieces["eval_metric"])
+    return missing
 
 
 class FocalMetric(_Metric, FocalParams):

@@ -45,6 +45,8 @@ def data(rows, seed):
 
 
 def _progress(done, total, label, out):
+    if out is None:  # not a terminal: no "\r" frames in logs
+        return
     width = 30
     filled = int(width * done / total)
     out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<40}")
@@ -52,14 +54,18 @@ def _progress(done, total, label, out):
 
 
 def run(rows=30_000, seed=0, gamma=2.0, alpha=None, n_estimators=300, plots=None,
-        out=sys.stdout, err=sys.stderr):
-    """Train, score and print the table; returns the rows as a list of dicts."""
+        out=sys.stdout, err=sys.stderr, progress=None):
+    """Train, score and print the table; returns the rows as a list of dicts. A progress bar
+    goes to ``err`` when ``progress`` is true (default: when ``err`` is a terminal)."""
     import boostfocal
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, \
         roc_auc_score
 
     from .__main__ import check_report
 
+    if progress is None:
+        progress = getattr(err, "isatty", lambda: False)()
+    bar = err if progress else None
     X_tr, y_tr, X_val, y_val, X_te, y_te = data(rows, seed)
     boosters = [(m, c) for m, c in BOOSTERS if importlib.util.find_spec(m)]
     print(f"data: {rows} rows x 20 features, {y_tr.mean():.1%} positive; train {len(y_tr)}, "
@@ -79,14 +85,14 @@ def run(rows=30_000, seed=0, gamma=2.0, alpha=None, n_estimators=300, plots=None
     # with two rounds on the same data, so "fit s" times training alone
     start = time.perf_counter()
     for i, (module, cls_name, g) in enumerate(jobs):
-        _progress(i, len(jobs), f"warming up {module}", err)
+        _progress(i, len(jobs), f"warming up {module}", bar)
         warm = estimator(module, cls_name, g, 2).fit(X_tr, y_tr, eval_set=[(X_val, y_val)])
         warm.predict_proba(X_te)
     warmup = time.perf_counter() - start
     results, curves = [], {}
     for i, (module, cls_name, g) in enumerate(jobs):
         label = f"{module} {'log-loss' if g == 0 else f'focal gamma={g:g}'}"
-        _progress(i, len(jobs), label, err)
+        _progress(i, len(jobs), label, bar)
         est = estimator(module, cls_name, g, n_estimators)
         start = time.perf_counter()
         est.fit(X_tr, y_tr, eval_set=[(X_val, y_val)])
@@ -100,8 +106,9 @@ def run(rows=30_000, seed=0, gamma=2.0, alpha=None, n_estimators=300, plots=None
             "Brier": brier_score_loss(y_te, p), "ECE": expected_calibration_error(y_te, p),
             "ECE sigmoid": expected_calibration_error(y_te, sig), "fit s": seconds})
         curves[module, results[-1]["loss"]] = (p, sig)
-    _progress(len(jobs), len(jobs), "done", err)
-    err.write("\n")
+    _progress(len(jobs), len(jobs), "done", bar)
+    if bar is not None:
+        bar.write("\n")
     _table(results, out)
     print("\nECE: the focal posterior (boostfocal's predict_proba) vs the sigmoid of the same raw "
           "scores (the boosters' own predict_proba).", file=out)

@@ -26,12 +26,15 @@ Where the loss travels: LightGBM keeps no user attributes, and drops unknown tra
 model was *loaded* (``model_from_string``, which ``lightgbm.train`` itself does before returning
 unless ``keep_training_booster=True``), and reloading never interprets a line it does not know.
 ``train`` therefore reloads the booster from its own text with one more line,
-``[boostfocal_loss: <percent-encoded JSON>]`` (``Booster.params`` does not list it; quotes would
-break LightGBM's JSON of the loaded parameters, hence the encoding), which every later
-``save_model`` / ``model_to_string`` / pickle writes back.
+``[boostfocal_loss=<percent-encoded JSON>: ]``, which every later ``save_model`` /
+``model_to_string`` / pickle writes back. LightGBM reads that line as a parameter with an empty
+value and skips it silently (``Booster.params`` does not list it); the older form
+``[boostfocal_loss: <JSON>]`` made it print "Ignoring unrecognized parameter" on every load,
+and is still read.
 """
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Mapping
 from urllib.parse import quote, unquote
@@ -41,13 +44,14 @@ import numpy as np
 
 from . import _stored
 from . import _checks as check
-from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
-from ._family import class_frequencies, multiclass_start, start_rows
+from ._adapter import (FocalParams, MulticlassFocalParams, caller_module, fitting_model,
+                       warn_missing)
+from ._family import binary_start, class_frequencies, multiclass_start, start_rows
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "add_init_score", "predict_proba", "posterior"]
+           "train", "dask_fit", "add_init_score", "predict_proba", "posterior"]
 
 # LightGBM 4.x parameter aliases (lightgbm.basic._ConfigAliases).
 _OBJECTIVE = ("objective", "objective_type", "loss", "app", "application")
@@ -61,14 +65,8 @@ _UNBALANCE = ("is_unbalance", "unbalance", "unbalanced_sets")
 class _Binary:
     """One raw score per row, labels in [0, 1], a float start; 1-D returns."""
 
-    sklearn_warning = (
-        "LGBMClassifier(objective=FocalObjective(...)): LGBMClassifier.predict_proba returns raw "
-        "scores, not probabilities; unless you pass metric='None' it also reports (and "
-        "early-stops on) binary_logloss of the raw scores read as probabilities, which is "
-        "meaningless; and training starts at 0. Pass metric='None' and "
-        "eval_metric=FocalMetric(...), take calibrated probabilities from "
-        "boostfocal.lightgbm.predict_proba(clf.booster_, X, loss=obj), or use "
-        "boostfocal.FocalLGBMClassifier, which does all of it.")
+    metric = "FocalMetric"
+    start_rows = "np.full(len(y), start)"
 
     @staticmethod
     def scores(preds, who):
@@ -86,22 +84,15 @@ class _Binary:
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        return loss.init_score(y, w)
+    start = staticmethod(binary_start)
 
 
 
 class _Multiclass:
     """(n, K) raw scores (column-major), class-index labels, a (K,) start; (n, K) returns."""
 
-    sklearn_warning = (
-        "LGBMClassifier(objective=MulticlassFocalObjective(...)): LGBMClassifier.predict_proba "
-        "returns raw scores, not probabilities; unless you pass metric='None' it also reports "
-        "multi_logloss of the raw scores read as probabilities, which is meaningless; and "
-        "training starts at 0. Pass metric='None' and eval_metric=MulticlassFocalMetric(...), "
-        "and take calibrated probabilities from boostfocal.lightgbm.predict_proba(clf.booster_, "
-        "X, loss=obj).")
+    metric = "MulticlassFocalMetric"
+    start_rows = "np.tile(start, (len(y), 1))"
 
     @staticmethod
     def scores(preds, who):
@@ -147,12 +138,12 @@ class _Objective:
         from the scikit-learn wrapper. Returns ``(grad, hess)``, float64 arrays.
 
         Called by another booster (XGBoost passes a DMatrix, or labels from ``XGBClassifier``)
-        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns once
-        about that class's metric and ``predict_proba``."""
+        it raises a TypeError naming the right object; called by ``LGBMClassifier`` it warns
+        (``SetupWarning``, once) if a piece of the setup is missing (``_sklearn_missing``)."""
         module = caller_module()
         self._refuse_foreign(module, train_data_or_y_pred)
         if module == "lightgbm.sklearn":
-            warn_once(("lightgbm.sklearn", type(self).__name__), self._family.sklearn_warning)
+            warn_missing("LGBMClassifier", self, _sklearn_missing(self))
         y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self._family,
                           type(self).__name__)
         return self.gradient_hessian(y, z, w)
@@ -182,6 +173,50 @@ class _Metric:
         y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, self._family,
                           type(self).__name__)
         return self.name, self.loss.mean_loss(y, z, w), False
+
+
+_NO_METRIC = frozenset({"none", "null", "custom", "na", ""})
+_RANK_METRICS = frozenset({"auc", "average_precision", "auc_mu"})  # right on raw scores too
+
+
+def _sklearn_missing(obj):
+    """What ``LGBMClassifier(objective=obj)``, now training, was not given: the start
+    (``init_score`` or ``init_model`` in ``fit``) and, with eval sets, ``metric="None"`` (a
+    built-in metric such as binary_logloss reads the raw scores as probabilities) and a metric
+    to watch (``eval_metric``: a focal one with the objective's parameters). ``[(name,
+    advice)]``; empty when the classifier cannot be found on the stack."""
+    found = fitting_model(lgb.LGBMModel)
+    if found is None:
+        return []
+    _, local = found
+    family, missing = obj._family, []
+    if local.get("init_score") is None and local.get("init_model") is None:
+        missing.append(("init_score", f"pass init_score={family.start_rows} to fit, with start "
+                        "= obj.init_score(y, sample_weight), and add_init_score(clf.booster_, "
+                        "start) after it (else training starts at 0, not at the focal optimum)"))
+    if not local.get("valid_sets"):
+        return missing
+    params = local.get("params") or {}
+    metrics = [str(m) for m in _find(params, _METRIC) for m in
+               (m if isinstance(m, (list, tuple)) else [m]) if m is not None]
+    wrong = [m for m in metrics if m.lower() not in _NO_METRIC | _RANK_METRICS]
+    if wrong:
+        missing.append(("metric", f"pass metric='None' (else the eval sets are scored by "
+                        f"{wrong[0]} of the raw scores read as probabilities, which is "
+                        "meaningless)"))
+    given = local.get("eval_metric_list")
+    if given is None:
+        given = local.get("eval_metric")
+        given = [] if given is None else given if isinstance(given, list) else [given]
+    focal = [f for f in given if isinstance(f, _Metric)]
+    if not any(callable(f) for f in given) and not any(m.lower() in _RANK_METRICS
+                                                       for m in metrics):
+        missing.append(("eval_metric", f"pass eval_metric={family.metric}(...) with the "
+                        "objective's parameters (to watch the focal loss)"))
+    elif any(f.loss != obj.loss for f in focal):
+        missing.append(("eval_metric", f"eval_metric={focal[0]!r} has other parameters than "
+                        f"the objective ({obj!r}): early stopping would watch another loss"))
+    return missing
 
 
 class FocalObjective(_Objective, FocalParams):
@@ -386,18 +421,23 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     return booster
 
 
-_LOSS_LINE = re.compile(r"^\[" + _stored.KEY + r": ([^\]\n]*)\]\n", re.M)
+# The stored line: "[boostfocal_loss=<percent-encoded JSON>: ]". LightGBM lists a loaded model's
+# parameters by reading each line of the block as "[key: value]" and skips a line whose text
+# after its first colon is " ]" (an empty value) without a word; the encoded JSON holds no colon.
+# Models saved before kept "[boostfocal_loss: <JSON>]", which LightGBM reports as an
+# unrecognized parameter on every load: still read, and rewritten in the new form when stored.
+_LOSS_LINE = re.compile(r"^\[" + _stored.KEY + r"(?:=([^:\]\n]*): |: ([^\]\n]*))\]\n", re.M)
 _END = "end of parameters\n"
 
 
 def _store_loss(booster, loss):
-    """Reload ``booster`` from its own text with the line ``[boostfocal_loss: ...]`` added to
+    """Reload ``booster`` from its own text with the line ``[boostfocal_loss=...: ]`` added to
     its parameters block (see the module docstring). Keeps its Python attributes
     (``best_iteration``, ``best_score``, ``params``) and every tree."""
     text = _LOSS_LINE.sub("", booster.model_to_string(num_iteration=-1))
     if _END not in text:
         raise ValueError("the LightGBM model text has no parameters block to store the loss in")
-    line = f"[{_stored.KEY}: {quote(_stored.dumps(loss), safe='')}]\n"
+    line = f"[{_stored.KEY}={quote(_stored.dumps(loss), safe='')}: ]\n"
     booster.model_from_string(text.replace(_END, line + _END, 1))
 
 
@@ -405,7 +445,86 @@ def _stored_text(booster):
     """The stored JSON, or None. Reads the model text without its trees (start past the last)."""
     text = booster.model_to_string(start_iteration=booster.current_iteration(), num_iteration=1)
     found = _LOSS_LINE.search(text)
-    return None if found is None else unquote(found.group(1))
+    return None if found is None else unquote(found.group(1) or found.group(2))
+
+
+def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=None,
+             eval_sample_weight=None, **fit_kwargs):
+    """Fit a ``lightgbm.dask.DaskLGBMClassifier`` whose ``objective`` is a ``FocalObjective`` or
+    ``MulticlassFocalObjective`` as ``train`` trains: from the focal-optimal constant, folded
+    into the model, with the loss stored in ``model.booster_`` (``predict_proba(model, X)``
+    needs no ``loss=``, also after ``save_model``). Returns ``model``.
+
+    ``X``, ``y``, ``sample_weight`` and ``eval_set`` (a list of (X, y) pairs; or ``eval_X`` /
+    ``eval_y``) are dask collections as ``DaskLGBMClassifier.fit`` takes them. ``init_score`` is
+    "auto" (the loss's ``init_score`` of ``y`` and ``sample_weight``, reduced on the cluster), a
+    constant (K of them for multiclass, labels 0..K-1) or None (start at 0, LightGBM's own).
+    The start is passed as the per-row ``init_score`` / ``eval_init_score`` of every set. Other
+    keywords go to ``fit`` (``eval_metric``, ``callbacks``, ...); pass ``metric="None"`` to the
+    classifier when watching eval sets.
+    """
+    objective = getattr(model, "objective", None)
+    if not isinstance(objective, _Objective):
+        raise TypeError("model must be a lightgbm.dask.DaskLGBMClassifier(objective="
+                        "FocalObjective(...) or MulticlassFocalObjective(...)); got objective "
+                        f"{objective!r}")
+    family = objective._family
+    num_class = None
+    if family is _MULTICLASS:
+        import dask
+
+        num_class = max(int(dask.compute(y.max())[0]) + 1, 2)
+    if isinstance(init_score, str) and init_score != "auto":
+        raise ValueError(f"init_score must be 'auto', a float or None; got {init_score!r}")
+    if init_score is None:
+        start = None
+    elif isinstance(init_score, str):
+        start = family.start(objective.loss, y, sample_weight, num_class)
+    else:
+        start = _constant(init_score, family, num_class)
+    eval_X, eval_y = fit_kwargs.pop("eval_X", None), fit_kwargs.pop("eval_y", None)
+    if eval_set:  # one form for LightGBM: eval_X / eval_y where fit takes them (4.7: eval_set
+        eval_X, eval_y = zip(*eval_set)  # is deprecated), eval_set before
+    elif eval_X is not None and not isinstance(eval_X, (list, tuple)):
+        eval_X, eval_y = (eval_X,), (eval_y,)
+    if eval_X is not None:
+        if "eval_X" in inspect.signature(type(model).fit).parameters:
+            fit_kwargs.update(eval_X=tuple(eval_X), eval_y=tuple(eval_y))
+        else:
+            fit_kwargs["eval_set"] = list(zip(eval_X, eval_y))
+    if start is not None:
+        fit_kwargs["init_score"] = _dask_rows(start, y)
+        if eval_y is not None:
+            fit_kwargs["eval_init_score"] = [_dask_rows(start, ye) for ye in eval_y]
+    model.fit(X, y, sample_weight=sample_weight, eval_sample_weight=eval_sample_weight,
+              **fit_kwargs)
+    if start is not None and np.any(start != 0.0):
+        add_init_score(model.booster_, start)
+    _store_loss(model.booster_, objective.loss)
+    return model
+
+
+def _dask_rows(start, like):
+    """The constant ``start`` once per row of the dask collection ``like`` (same partitions):
+    (n,) for a float, (n, K) for K starts."""
+    start = np.asarray(start, dtype=np.float64)
+    if hasattr(like, "map_partitions"):  # dask DataFrame / Series
+        import pandas as pd
+
+        if start.ndim == 0:
+            return like.map_partitions(lambda part: pd.Series(float(start), index=part.index),
+                                       meta=pd.Series(dtype=np.float64))
+        columns = [str(k) for k in range(start.size)]
+        return like.map_partitions(
+            lambda part: pd.DataFrame(np.tile(start, (len(part), 1)), index=part.index,
+                                      columns=columns),
+            meta=pd.DataFrame(columns=columns, dtype=np.float64))
+    if start.ndim == 0:
+        return like.map_blocks(lambda b: np.full(b.shape[0], float(start)), dtype=np.float64,
+                               chunks=(like.chunks[0],), drop_axis=list(range(1, like.ndim)))
+    return like.map_blocks(lambda b: np.tile(start, (b.shape[0], 1)), dtype=np.float64,
+                           chunks=(like.chunks[0], (start.size,)),
+                           **({"new_axis": 1} if like.ndim == 1 else {}))
 
 
 def predict_proba(model, data, loss=None, **predict_kwargs):

@@ -42,13 +42,14 @@ from xgboost import collective
 from . import _stored
 from . import _checks as check
 from . import _xgb_resident
-from ._adapter import FocalParams, MulticlassFocalParams, caller_module, warn_once
-from ._family import class_frequencies, multiclass_start
+from ._adapter import (FocalParams, MulticlassFocalParams, SetupWarning, caller_module,
+                       fitting_model, warn_missing)
+from ._family import binary_start, class_frequencies, multiclass_start
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
-           "train", "predict_proba"]
+           "train", "dask_train", "predict_proba"]
 
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
@@ -103,13 +104,7 @@ class _Binary:
     """One margin per row, labels in [0, 1], objective binary:logistic, a probability start."""
 
     objective = "binary:logistic"
-    sklearn_warning = (
-        "XGBClassifier(objective=FocalObjective(...)): XGBClassifier.predict_proba is the sigmoid "
-        "of the margin, not the focal posterior (too high for an imbalanced target), and "
-        "training starts at margin 0 unless you pass base_score=obj.base_score(y, w). Take "
-        "calibrated probabilities from boostfocal.xgboost.predict_proba(clf.get_booster(), X, "
-        "loss=obj), watch eval_metric=FocalMetric(...), or use boostfocal.FocalXGBClassifier, "
-        "which does all of it.")
+    metric = "FocalMetric"
 
     @staticmethod
     def wrong(what):
@@ -139,11 +134,7 @@ class _Binary:
             out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
         return None
 
-    @staticmethod
-    def start(loss, y, w, num_class):
-        if hasattr(y, "__dask_graph__"):
-            y, w = np.array([_dask_mean_label(y, w)]), None
-        return loss.init_score(y, w)
+    start = staticmethod(binary_start)
 
     @staticmethod
     def base_score(start):
@@ -154,12 +145,7 @@ class _Multiclass:
     """(n, K) margins, class-index labels, objective multi:softprob, a vector of K margins."""
 
     objective = "multi:softprob"
-    sklearn_warning = (
-        "XGBClassifier(objective=MulticlassFocalObjective(...)): XGBClassifier.predict_proba is "
-        "the softmax of the margins, not the focal posterior, and training starts at equal "
-        "margins unless you pass base_score=obj.base_score(y, w). Take calibrated probabilities "
-        "from boostfocal.xgboost.predict_proba(clf.get_booster(), X, loss=obj) and watch "
-        "eval_metric=MulticlassFocalMetric(...).")
+    metric = "MulticlassFocalMetric"
 
     @staticmethod
     def wrong(what):
@@ -244,7 +230,7 @@ class _Objective:
                 _warn_if_placeholder_start(z, type(self).__name__)
             return self._native_round(z, arg2)
         if module == "xgboost.sklearn":
-            warn_once(("xgboost.sklearn", type(self).__name__), self._family.sklearn_warning)
+            warn_missing("XGBClassifier", self, _sklearn_missing(self))
         return self.gradient_hessian(arg1, arg2, sample_weight)
 
     def _native_round(self, z, dtrain):
@@ -398,27 +384,29 @@ def base_score_for(margin):
     return float(FocalLoss(gamma=0.0).posterior(np.array([margin]))[0])  # the sigmoid
 
 
-def _dask_mean_label(y, w):
-    """Weighted mean label of dask collections (init_score depends on the labels only through
-    it: the loss is linear in y)."""
-    import dask
-
-    from ._family import _dask_numeric
-
-    _dask_numeric(y)
-    if w is None:
-        total, count, lo, hi = dask.compute(y.sum(), (y * 0 + 1).sum(), y.min(), y.max())
-        wmin = 1.0
-    else:
-        total, count, lo, hi, wmin = dask.compute((y * w).sum(), w.sum(), y.min(), y.max(),
-                                                  w.min())
-    if not (0.0 <= lo and hi <= 1.0):
-        raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
-                         f"[{lo}, {hi}]")
-    if not (wmin >= 0.0 and np.isfinite(count) and count > 0.0):
-        raise ValueError("sample_weight must be finite, >= 0 with no NaN, and not sum to zero; "
-                         f"got min {float(wmin)}, sum {float(count)}")
-    return float(total) / float(count)
+def _sklearn_missing(obj):
+    """What ``XGBClassifier(objective=obj)``, now training, was not given: the start
+    (``base_score``, or ``base_margin`` / ``xgb_model`` in ``fit``) and, with an ``eval_set``,
+    an ``eval_metric`` (a focal one with the objective's parameters). ``[(name, advice)]``;
+    empty when the classifier cannot be found on the stack (``xgboost.dask`` workers)."""
+    found = fitting_model(xgb.XGBModel, depth=4)
+    if found is None:
+        return []
+    model, local = found
+    metric, missing = obj._family.metric, []
+    if model.base_score is None and local.get("base_margin") is None \
+            and local.get("xgb_model") is None:
+        missing.append(("base_score", "pass base_score=obj.base_score(y, sample_weight) "
+                        "(else training starts at margin 0, not at the focal optimum)"))
+    given = model.eval_metric
+    if local.get("eval_set") and given is None:
+        missing.append(("eval_metric", f"pass eval_metric={metric}(...) with the objective's "
+                        "parameters (else the eval_set is scored by XGBoost's logloss, not the "
+                        "focal loss)"))
+    elif isinstance(given, _Metric) and given.loss != obj.loss:
+        missing.append(("eval_metric", f"eval_metric={given!r} has other parameters than the "
+                        f"objective ({obj!r}): early stopping would watch another loss"))
+    return missing
 
 
 def _warn_if_placeholder_start(z, who="FocalObjective"):
@@ -428,7 +416,7 @@ def _warn_if_placeholder_start(z, who="FocalObjective"):
         warnings.warn(
             f"{who}: training starts at XGBoost's placeholder margin 0.5, not at the focal "
             "optimum. Use boostfocal.xgboost.train(...) or xgb.train(obj.train_params(params, "
-            "dtrain), ...) to start at the loss's init_score.", UserWarning, stacklevel=4)
+            "dtrain), ...) to start at the loss's init_score.", SetupWarning, stacklevel=4)
 
 
 class _Metric:
@@ -533,6 +521,33 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
         booster = _xgb_resident.train(params, dtrain, data, obj, num_boost_round, **kwargs)
     booster.set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
     return booster
+
+
+def dask_train(client, params, dtrain, num_boost_round=10, *, obj, labels=None,
+               sample_weight=None, **kwargs):
+    """``xgboost.dask.train`` with a ``FocalObjective`` or ``MulticlassFocalObjective``, started
+    at the focal optimum, returning its ``{"booster", "history"}`` with the loss stored in the
+    booster as ``train`` does (``predict_proba(out["booster"], X)`` needs no ``loss=``).
+
+    ``dtrain`` is the ``DaskDMatrix``; ``labels`` (and ``sample_weight``) the dask collections
+    it was built from, reduced on the cluster for the start (``obj.train_params``); they may be
+    left out when ``params`` holds a ``base_score`` or ``xgb_model`` continues a model. Other
+    arguments are ``xgboost.dask.train``'s (``custom_metric``, ``evals``, ...).
+    """
+    from xgboost import dask as dxgb
+
+    if not isinstance(obj, _Objective):
+        raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
+                        f"{type(obj).__name__}")
+    num_boost_round = check.integer("num_boost_round", num_boost_round, low=0)
+    params = obj.train_params(params, labels, sample_weight)
+    if params.get("base_score") is None and kwargs.get("xgb_model") is None:
+        raise TypeError("dask_train needs labels= (the dask collection of labels the DaskDMatrix "
+                        "was built from; sample_weight= too if it has weights) to start at the "
+                        "focal optimum, or a base_score in params")
+    out = dxgb.train(client, params, dtrain, num_boost_round, obj=obj, **kwargs)
+    out["booster"].set_attr(**{_stored.KEY: _stored.dumps(obj.loss)})
+    return out
 
 
 def _resident_unsupported(params, dtrain, data, obj=None):

@@ -12,7 +12,7 @@ from boostfocal.demo import expected_calibration_error, run
 
 def test_demo_table_on_small_data(tmp_path):
     out, err = io.StringIO(), io.StringIO()
-    rows = run(rows=4000, n_estimators=40, plots=str(tmp_path), out=out, err=err)
+    rows = run(rows=4000, n_estimators=40, plots=str(tmp_path), out=out, err=err, progress=True)
     text = out.getvalue()
     assert rows is not None and len(rows) == 6  # three boosters x (log-loss, focal)
     assert {r["booster"] for r in rows} == {"xgboost", "lightgbm", "catboost"}
@@ -45,6 +45,7 @@ def test_demo_command_line(tmp_path):
                           "--n-estimators", "20"] + (["--plots"] if plots else []),
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert "\r" not in out.stdout + out.stderr  # piped: no progress frames in the log
     assert out.stdout.count("focal g=2") == 3
     assert "first call of each numba kernel compiles it" in out.stdout  # said once
     if plots:  # --plots without a folder writes into ./boostfocal-plots
@@ -59,7 +60,7 @@ def test_help_is_plain_text_and_explains_every_option(command):
     text = out.stdout
     assert "``" not in text and "%%" not in text  # no reStructuredText or unformatted markup
     options = re.findall(r"^  (--[\w-]+)", text, flags=re.M)
-    assert options == {"": [], "demo": ["--rows", "--seed", "--gamma", "--alpha",
+    assert options == {"": ["--version"], "demo": ["--rows", "--seed", "--gamma", "--alpha",
                                         "--n-estimators", "--plots"],
                        "check": ["--tol"]}[" ".join(command)]
     # every option's line (or its continuation) carries help text with its default
@@ -67,6 +68,6 @@ def test_help_is_plain_text_and_explains_every_option(command):
     for block in blocks:
         words = re.sub(r"^--[\w-]+( \[?[A-Z_]+\]?)?", "", block.strip()).split()
         assert len(words) >= 4, f"option without help: {block!r}"
-        assert "default" in block or "--plots" in block, block
+        assert "default" in block or "--plots" in block or "--version" in block, block
     if command == []:
         assert "check" in text and "demo" in text and "finite differences" in text

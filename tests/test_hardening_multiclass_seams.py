@@ -311,12 +311,11 @@ def test_catboost_fit_binary_string_labels_say_what_to_pass():
 def test_xgboost_dask_string_labels_say_what_to_pass():
     pytest.importorskip("xgboost")
     da = pytest.importorskip("dask.array")
-    from boostfocal.xgboost import _dask_mean_label
-    from boostfocal._family import multiclass_start
+    from boostfocal._family import binary_start, multiclass_start
 
     y = da.from_array(np.array(["a", "b", "a", "b"]), chunks=2)
-    with pytest.raises(TypeError, match="numeric"):
-        _dask_mean_label(y, None)
+    with pytest.raises(TypeError, match="numeric"):  # the binary start of xgboost and lightgbm
+        binary_start(FocalLoss(), y, None)
     with pytest.raises(TypeError, match="numeric"):
         multiclass_start(MulticlassFocalLoss(), y, None, 2)
 

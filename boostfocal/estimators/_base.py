@@ -19,7 +19,7 @@ from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_f
 from .. import _checks as check
 from ..loss import FocalLoss
 from . import _multiclass
-from ._frames import FrameCategories
+from ._frames import FrameCategories, as_labels, as_pandas
 
 _INIT = ("optimal", "zero")
 _PROBA = ("posterior", "sigmoid", "softmax")
@@ -216,7 +216,8 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         """Fit on targets of any label type: two classes train the binary focal loss
         (``classes_[1]`` is positive), three or more the multiclass one.
 
-        ``X``: an array, a scipy sparse matrix or a pandas frame, whose ``category``, ``str`` and
+        ``X``: an array, a scipy sparse matrix, or a pandas frame (polars DataFrames and pyarrow
+        Tables are read as the equivalent pandas frame), whose ``category``, ``str`` and
         text ``object`` columns are categorical with the categories fixed here (``_frames.py``).
         Soft labels (values in (0, 1)) are refused: they train through the native APIs.
 
@@ -230,15 +231,16 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             check.integer("early_stopping_rounds", early_stopping_rounds, low=1)
         self._check_extra_params()
         X, y = self._check_X_y(X, y)
-        w = None if sample_weight is None else _weights(sample_weight, X)
+        w = None if sample_weight is None else _weights(as_labels(sample_weight), X)
         y01 = self._encode(y, fitting=True)
         evals = []
         for i, (Xe, ye, we) in enumerate(_eval_triples(eval_set, eval_sample_weight)):
             Xe = self._check_X(Xe)
-            ye = _check_y(ye, estimator=self)
+            ye = _check_y(as_labels(ye), estimator=self)
             if len(ye) != Xe.shape[0]:
                 raise ValueError(f"eval_set[{i}]: X has {Xe.shape[0]} rows but y has {len(ye)}")
-            evals.append((Xe, self._encode(ye), None if we is None else _weights(we, Xe)))
+            we = None if we is None else _weights(as_labels(we), Xe)
+            evals.append((Xe, self._encode(ye), we))
         if rounds is not None and not evals:
             raise ValueError("early_stopping_rounds needs an eval_set to watch")
         loss = self.focal_loss(self.classes_)  # per-class gamma / alpha need classes_
@@ -253,6 +255,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self
 
     def _check_X_y(self, X, y):
+        X, y = as_pandas(X), as_labels(y)
         if _is_frame(X):
             validate_data(self, X, reset=True, skip_check_array=True)
             if X.shape[0] == 0:
@@ -269,6 +272,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return X, y
 
     def _check_X(self, X):
+        X = as_pandas(X)
         if _is_frame(X):
             if X.shape[0] == 0:
                 raise ValueError("X has 0 rows")

@@ -1,4 +1,10 @@
-"""pandas inputs for the estimators: categorical columns fixed at fit time.
+"""Frame inputs for the estimators (pandas; polars and pyarrow through pandas): categorical
+columns fixed at fit time.
+
+polars DataFrames and pyarrow Tables become the equivalent pandas frame first (``as_pandas``), so
+they train and predict exactly as it does; a polars ``Categorical`` column gets its categories in
+sorted order, as ``astype("category")`` gives in pandas (polars orders them by first appearance),
+an ``Enum`` keeps its own.
 
 Categorical columns are pandas ``category``, string (``str``, pandas 3's default for text) and
 ``object`` columns of non-numbers (``object`` columns of numbers become float64). At fit the
@@ -10,6 +16,9 @@ values a later frame holds.
 - XGBoost, LightGBM: the columns become pandas ``category`` (their native categorical splits).
   A value not seen at fit becomes missing (the boosters' own handling of a category they have
   no split for), with a ``UserWarning`` naming the column and values.
+- A text column whose values are mostly numbers (numbers with a few ``"n/a"``) warns at fit:
+  it would otherwise become a many-category feature. Cast it with ``pd.to_numeric(col,
+  errors="coerce")`` (numbers, the rest missing) or to ``category`` (categorical on purpose).
 - CatBoost: the columns become text ``cat_features`` (CatBoost's native handling); missing values
   become the category ``"nan"`` (CatBoost refuses NaN there). An unseen value is given to CatBoost
   as is (it scores it with its prior, as for any new category), with the same warning.
@@ -22,6 +31,39 @@ import numpy as np
 
 _NUMERIC_OBJECTS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean"}
 MISSING = "nan"  # CatBoost's text for a missing categorical value
+
+
+def as_pandas(X):
+    """``X`` as a pandas frame when it is a polars DataFrame or a pyarrow Table / RecordBatch
+    (needs pyarrow); anything else unchanged."""
+    module = type(X).__module__.partition(".")[0]
+    if module == "polars":
+        import polars as pl
+
+        if isinstance(X, pl.LazyFrame):
+            raise TypeError("X is a polars LazyFrame: collect() it into a DataFrame first")
+        if not isinstance(X, pl.DataFrame):
+            return X
+        frame = X.to_pandas()
+        for name, dtype in X.schema.items():  # appearance order -> sorted, as pandas has it
+            if dtype == pl.Categorical:
+                col = frame[name]
+                frame[name] = col.cat.set_categories(sorted(col.dropna().unique()))
+        return frame
+    if module == "pyarrow" and hasattr(X, "schema") and hasattr(X, "to_pandas"):
+        return X.to_pandas()
+    return X
+
+
+def as_labels(y):
+    """A polars Series or pyarrow (chunked) array as numpy (what scikit-learn reads); else
+    ``y`` unchanged."""
+    module = type(y).__module__.partition(".")[0]
+    if module == "polars" and hasattr(y, "to_numpy") and not hasattr(y, "columns"):
+        return y.to_numpy()
+    if module == "pyarrow" and hasattr(y, "to_numpy") and not hasattr(y, "schema"):
+        return y.to_numpy(zero_copy_only=False)
+    return y
 
 
 def _kind(column):
@@ -38,9 +80,30 @@ def _kind(column):
         if inferred in _NUMERIC_OBJECTS:
             return "numeric-object"
         return "text" if inferred != "empty" else "numeric-object"
-    if getattr(dtype, "kind", None) in "biuf":
+    if getattr(dtype, "kind", None) in ("b", "i", "u", "f"):
         return "numeric"
     return None
+
+
+def warn_mostly_numbers(name, values):
+    """Warn when a text column's non-missing values are mostly numbers (at least half parse
+    as one) but some do not: likely a numeric column with a few placeholders ("n/a", "?")."""
+    import pandas as pd
+
+    present = values[values.notna()]
+    if present.empty:
+        return
+    numbers = pd.to_numeric(present, errors="coerce")
+    bad = numbers.isna()
+    if not bad.any() or bad.mean() > 0.5:
+        return
+    shown = list(pd.unique(present[bad].astype(object)))[:5]
+    warnings.warn(
+        f"X column {name!r} holds mostly numbers but {int(bad.sum())} of {len(present)} values "
+        f"are not, e.g. {shown}: it is treated as text, one category per distinct value "
+        f"({present.nunique()} here). If it is numeric, convert it first, "
+        f"X[{name!r}] = pd.to_numeric(X[{name!r}], errors='coerce') (the others become missing); "
+        "to keep it categorical on purpose, cast it to 'category'", UserWarning, stacklevel=5)
 
 
 class FrameCategories:
@@ -60,6 +123,7 @@ class FrameCategories:
             if k == "category":
                 self.categories[c] = X[c].cat.categories
             elif k == "text":
+                warn_mostly_numbers(c, X[c])
                 values = _text(X[c])
                 self.categories[c] = pd.Index(np.unique(values[values.notna()].to_numpy(str)))
 
