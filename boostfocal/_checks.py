@@ -41,6 +41,31 @@ def real(name, value, *, low=None, high=None, low_open=False, high_open=False, a
     return value
 
 
+def per_class(name, value, *, allow_none, allow_scalar):
+    """A float (scalar allowed), None, or a tuple of >= 2 finite non-negative floats."""
+    if value is None:
+        if allow_none:
+            return None
+        raise TypeError(f"{name} must not be None")
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if not allow_scalar:
+            raise TypeError(f"{name} must be None or a sequence of K non-negative class weights "
+                            f"(one per class, as in Keras), got the scalar {value!r}")
+        return real(name, value, low=0.0)
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
+                        f"{type(value).__name__}")
+    arr = np.asarray(value)
+    if arr.dtype.kind == "b" or (not isinstance(value, np.ndarray) and any(
+            isinstance(v, (bool, np.bool_)) for v in value)):
+        raise TypeError(f"{name} must hold numbers, not booleans; got {value!r}")
+    if arr.ndim != 1 or arr.shape[0] < 2:
+        raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
+                         f"shape {arr.shape}")
+    return tuple(real(f"{name}[{i}]", v.item() if hasattr(v, "item") else v, low=0.0)
+                 for i, v in enumerate(arr))
+
+
 def choice(name, value, allowed):
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
@@ -100,15 +125,15 @@ def target(y, w, n, xp=np, values=True):
         w = _vector("sample_weight", w, n, xp).astype(xp.float64, copy=False)
         lo, hi = float(w.min()), float(w.max())
         if not (lo >= 0.0 and np.isfinite(hi)):
-            raise bad_weights(lo, hi)
+            raise bad_weights(f"values in [{lo}, {hi}]")
     return y, w
 
 
 # -- weights: the two messages every family and booster shares -------------------------------
-def bad_weights(lo=None, hi=None):
-    """The ValueError for negative, NaN or infinite sample weights (their range when known)."""
-    seen = "" if lo is None else f"; got values in [{lo}, {hi}]"
-    return ValueError(f"sample_weight must be finite and >= 0 with no NaN{seen}")
+def bad_weights(seen=None):
+    """The ValueError for negative, NaN or infinite sample weights (``seen``: what was found)."""
+    return ValueError("sample_weight must be finite and >= 0 with no NaN"
+                      + ("" if seen is None else f"; got {seen}"))
 
 
 MEAN_UNDEFINED = "the weighted mean loss is undefined"
@@ -165,6 +190,26 @@ def dask_numeric(y):
         raise TypeError(f"y (labels) must be numeric, got dtype {dtype}: encode string labels "
                         "as numbers first (binary: 0/1, e.g. (y == positive_label).astype(float); "
                         "multiclass: class indices 0..K-1)")
+
+
+def device(name, device):
+    """None (host, unless ``train`` sees ``params['device']``), 'cpu', 'cuda', 'cuda:N', 'gpu'."""
+    if device is None:
+        return None
+    if not isinstance(device, str) or not (device == "cpu" or gpu_ordinal(device) is not None):
+        raise ValueError(f"{name} must be None, 'cpu', 'cuda', 'cuda:<ordinal>' or 'gpu' (as "
+                         f"XGBoost's device parameter); got {device!r}")
+    return device
+
+
+def gpu_ordinal(device):
+    """The CUDA ordinal a device string names, or None for the host."""
+    if not device or device == "cpu":
+        return None
+    name, _, ordinal = device.partition(":")
+    if name not in ("cuda", "gpu") or (ordinal and not ordinal.isdigit()):
+        return None
+    return int(ordinal or 0)
 
 
 def _out_array(name, a, shape, xp):

@@ -90,7 +90,7 @@ def dask_mean_label(y, w):
         raise ValueError(f"y_true must lie in [0, 1] (binary 0/1 or soft labels); got values in "
                          f"[{lo}, {hi}]")
     if not (wmin >= 0.0 and np.isfinite(count)):
-        raise check.bad_weights()
+        raise check.bad_weights(f"min {float(wmin)}, sum {float(count)}")
     if not count > 0.0:
         raise check.zero_weights(check.NO_CONSTANT)
     return float(total) / float(count)

@@ -214,8 +214,8 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     # K), filled under the GIL by whichever fit meets K first; no state a fit depends on
     no_jit = True  # see the module docstring: the kernels are already compiled
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def _init(self, values):
+        super()._init(values)
         object.__setattr__(self, "_by_k", {})
 
     def kernel(self, num_class):

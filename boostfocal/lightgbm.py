@@ -42,7 +42,7 @@ from urllib.parse import quote, unquote
 import lightgbm as lgb
 import numpy as np
 
-from . import _stored
+from . import _spec, _stored
 from . import _checks as check
 from ._adapter import (FocalParams, MulticlassFocalParams, caller_module, fitting_model,
                        warn_missing)
@@ -259,14 +259,8 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     """
 
     __slots__ = ("hessian_scale",)
-    _extra = {"hessian_scale": None}
+    _EXTRAS = _spec.EXTRAS["lightgbm", "multiclass"]  # hessian_scale = None: K / (K - 1)
     _family = _MULTICLASS
-
-    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
-                 min_hessian=1e-12, hessian_scale=None):
-        super().__init__(gamma, alpha, label_smoothing, hessian, min_hessian)
-        object.__setattr__(self, "hessian_scale", check.real(
-            "hessian_scale", hessian_scale, low=0.0, low_open=True, allow_none=True))
 
     def gradient_hessian(self, y, z, w=None):
         """(n, K) raw scores -> (grad, hess), (n, K) column-major (LightGBM ravels them in

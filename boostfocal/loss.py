@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from . import _math
+from . import _math, _spec
 from . import _checks as check
 from ._value import ValueObject
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
@@ -19,7 +19,7 @@ def _vector(a, n=None):
 
 
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
-_PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
+_PARAMS = _spec.names(_spec.BINARY)
 
 
 class FocalLoss(ValueObject):
@@ -60,19 +60,16 @@ class FocalLoss(ValueObject):
 
     __slots__ = _PARAMS + ("a", "b", "_mode")
     _PARAMS = _PARAMS
+    _SPEC = _spec.BINARY
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="expected", min_hessian=1e-12):
-        gamma = check.real("gamma", gamma, low=0.0, high=check.GAMMA_MAX)
-        alpha = check.real("alpha", alpha, low=0.0, high=1.0, allow_none=True)
-        pos_weight = check.real("pos_weight", pos_weight, low=0.0, low_open=True, allow_none=True)
+    __init__ = _spec.make_init(_spec.BINARY)
+
+    def _init(self, values):
+        gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian = _spec.checked(
+            _spec.BINARY, values).values()
         if alpha is not None and pos_weight is not None:
             raise ValueError("give alpha (Keras / Lin et al. balancing) or pos_weight (focal-loss "
                              "package), not both")
-        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
-                                     high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_math.MODES))
-        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
         if alpha is not None:
             a, b = alpha, 1.0 - alpha
         elif pos_weight is not None:

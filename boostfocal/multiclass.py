@@ -2,11 +2,10 @@
 booster adapters call (they only translate shapes)."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import _multiclass_math as _mm
+from . import _spec
 from . import _checks as check
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
@@ -27,33 +26,8 @@ def _namespace(x):
     return np if type(x) is np.ndarray else array_namespace(x)
 
 
-_PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
+_PARAMS = _spec.names(_spec.MULTICLASS)
 SOFT_LABEL_TOL = _mm.SOFT_LABEL_TOL
-
-
-def _per_class(name, value, *, allow_none, allow_scalar):
-    """A float (scalar allowed), None, or a tuple of >= 2 finite non-negative floats."""
-    if value is None:
-        if allow_none:
-            return None
-        raise TypeError(f"{name} must not be None")
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
-        if not allow_scalar:
-            raise TypeError(f"{name} must be None or a sequence of K non-negative class weights "
-                            f"(one per class, as in Keras), got the scalar {value!r}")
-        return check.real(name, value, low=0.0)
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
-                        f"{type(value).__name__}")
-    arr = np.asarray(value)
-    if arr.dtype.kind == "b" or (not isinstance(value, np.ndarray) and any(
-            isinstance(v, (bool, np.bool_)) for v in value)):
-        raise TypeError(f"{name} must hold numbers, not booleans; got {value!r}")
-    if arr.ndim != 1 or arr.shape[0] < 2:
-        raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
-                         f"shape {arr.shape}")
-    return tuple(check.real(f"{name}[{i}]", v.item() if hasattr(v, "item") else v, low=0.0)
-                 for i, v in enumerate(arr))
 
 
 class MulticlassFocalLoss(ValueObject):
@@ -92,23 +66,19 @@ class MulticlassFocalLoss(ValueObject):
 
     __slots__ = _PARAMS + ("_mode", "_k")
     _PARAMS = _PARAMS
+    _SPEC = _spec.MULTICLASS
 
-    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
-                 min_hessian=1e-12):
-        gamma = _per_class("gamma", gamma, allow_none=False, allow_scalar=True)
-        alpha = _per_class("alpha", alpha, allow_none=True, allow_scalar=False)
-        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
-                                     high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_mm.MODES))
-        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
-        sizes = {name: len(v) for name, v in (("gamma", gamma), ("alpha", alpha))
-                 if isinstance(v, tuple)}
+    __init__ = _spec.make_init(_spec.MULTICLASS)
+
+    def _init(self, values):
+        values = _spec.checked(_spec.MULTICLASS, values)
+        sizes = {name: len(v) for name, v in values.items()
+                 if name in ("gamma", "alpha") and isinstance(v, tuple)}
         if len(set(sizes.values())) > 1:
             raise ValueError(f"alpha and gamma give different numbers of classes: {sizes}")
         k = next(iter(sizes.values()), None)
         for name, value in zip(_PARAMS + ("_mode", "_k"),
-                               (gamma, alpha, label_smoothing, hessian, min_hessian,
-                                _mm.MODES[hessian], k)):
+                               (*values.values(), _mm.MODES[values["hessian"]], k)):
             object.__setattr__(self, name, value)
 
     @property

@@ -39,7 +39,7 @@ import numpy as np
 import xgboost as xgb
 from xgboost import collective
 
-from . import _stored
+from . import _spec, _stored
 from . import _checks as check
 from . import _xgb_resident
 from ._adapter import (FocalParams, MulticlassFocalParams, SetupWarning, caller_module,
@@ -53,27 +53,9 @@ __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "Multicl
 
 _PLACEHOLDER_MARGIN = 0.5  # base_score of the reg:squarederror placeholder xgb.train runs
 _MAX_START = 15.0  # |start margin| cap: sigmoid(+-15) stays strictly inside (0, 1) in float32
-_SOFTPROB_HESSIAN = 2.0  # multi:softprob's hessian is 2 p (1 - p) w
 
 
-def _check_device(device):
-    """None (host, unless ``train`` sees ``params['device']``), 'cpu', 'cuda', 'cuda:N', 'gpu'."""
-    if device is None:
-        return None
-    if not isinstance(device, str) or not (device == "cpu" or _gpu_ordinal(device) is not None):
-        raise ValueError(f"device must be None, 'cpu', 'cuda', 'cuda:<ordinal>' or 'gpu' (as "
-                         f"XGBoost's device parameter); got {device!r}")
-    return device
-
-
-def _gpu_ordinal(device):
-    """The CUDA ordinal a device string names, or None for the host."""
-    if not device or device == "cpu":
-        return None
-    name, _, ordinal = device.partition(":")
-    if name not in ("cuda", "gpu") or (ordinal and not ordinal.isdigit()):
-        return None
-    return int(ordinal or 0)
+_gpu_ordinal = check.gpu_ordinal
 
 
 def _cupy():
@@ -297,12 +279,10 @@ class FocalObjective(_Objective, FocalParams):
     """
 
     __slots__ = ("device", "_resident")
-    _extra = {"device": None}
+    _EXTRAS = _spec.EXTRAS["xgboost", "binary"]  # device
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="expected", min_hessian=1e-12, device=None):
-        super().__init__(gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian)
-        object.__setattr__(self, "device", _check_device(device))
+    def _init(self, values):
+        super()._init(values)
         object.__setattr__(self, "_resident", None)  # (DMatrix weakref, labels, weights) on GPU
 
     def _native_round(self, z, dtrain):
@@ -359,14 +339,8 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
     """
 
     __slots__ = ("hessian_scale",)
-    _extra = {"hessian_scale": _SOFTPROB_HESSIAN}
+    _EXTRAS = _spec.EXTRAS["xgboost", "multiclass"]  # hessian_scale = 2.0
     _family = _MULTICLASS
-
-    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
-                 min_hessian=1e-12, hessian_scale=_SOFTPROB_HESSIAN):
-        super().__init__(gamma, alpha, label_smoothing, hessian, min_hessian)
-        object.__setattr__(self, "hessian_scale",
-                           check.real("hessian_scale", hessian_scale, low=0.0, low_open=True))
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None):
         """(n, K) margins -> (grad, hess), weighted, the hessian times ``hessian_scale``."""

@@ -217,10 +217,10 @@ def test_xgboost_base_score_blames_an_infinite_weight_not_the_labels(data):
     obj = bxgb.FocalObjective()
     with pytest.raises(ValueError, match=r"sample_weight must be finite.*\[1.0, inf\]"):
         obj.base_score(y, w)
-    with pytest.raises(ValueError, match="sample_weight must be finite, >= 0 with no NaN.*sum inf"):
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0 with no NaN.*sum inf"):
         obj.base_score(da.from_array(y, chunks=30), da.from_array(w, chunks=30))
     w[0] = np.nan
-    with pytest.raises(ValueError, match="sample_weight must be finite, >= 0 with no NaN.*min nan"):
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0 with no NaN.*min nan"):
         obj.base_score(da.from_array(y, chunks=30), da.from_array(w, chunks=30))
 
 

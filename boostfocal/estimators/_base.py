@@ -17,6 +17,7 @@ from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_f
                                       validate_data)
 
 from .. import _checks as check
+from .. import _spec
 from ..loss import FocalLoss
 from . import _multiclass
 from ._frames import FrameCategories, as_labels, as_pandas
@@ -80,24 +81,12 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     ``feature_importances_`` (the booster's).
     """
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="clipped", min_hessian=1e-12, init_score="zero", proba="posterior",
-                 n_estimators=100, learning_rate=None, max_depth=None, random_state=None,
-                 n_jobs=None, early_stopping_rounds=None, **kwargs):
-        self.gamma = gamma
-        self.alpha = alpha
-        self.pos_weight = pos_weight
-        self.label_smoothing = label_smoothing
-        self.hessian = hessian
-        self.min_hessian = min_hessian
-        self.init_score = init_score
-        self.proba = proba
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.max_depth = max_depth
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.early_stopping_rounds = early_stopping_rounds
+    __init__ = _spec.make_init(_spec.ESTIMATOR, kwargs=True)
+
+    def _init(self, values, kwargs):
+        """scikit-learn's convention: store every parameter as given (``fit`` checks them)."""
+        for key, value in values.items():
+            setattr(self, key, value)
         for key, value in kwargs.items():
             _check_keyword(key, TypeError)
             setattr(self, key, value)
