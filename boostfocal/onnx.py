@@ -4,9 +4,10 @@ operators.
 ``to_onnx(model, X)`` converts the trees with the established converters (onnxmltools for XGBoost
 and LightGBM, CatBoost's own ``save_model(format="onnx")``), keeps them as one
 ``TreeEnsembleRegressor`` that outputs the raw scores (start included), and appends the loss's
-posterior (``_math.posterior`` / ``_multiclass_math.posterior``, written again here as graph
-nodes, in float64). Outputs: ``label`` and ``probabilities`` (float32, like ``predict_proba``).
-Needs the ``[onnx]`` extra. Limits and the recipe: docs/deployment.md.
+posterior in float64: ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
+``_backends.bind`` to ONNX operators (``_Ops``) instead of numpy ufuncs, so the math has one
+source. Outputs: ``label`` and ``probabilities`` (float32, like ``predict_proba``). Needs the
+``[onnx]`` extra. Limits and the recipe: docs/deployment.md.
 """
 from __future__ import annotations
 
@@ -18,21 +19,20 @@ import numpy as np
 
 from . import _stored
 from .loss import FocalLoss
-from .multiclass import MulticlassFocalLoss
 
 OPSET = 17  # ai.onnx; onnxruntime >= 1.13 runs it
 ML_OPSET = 3  # ai.onnx.ml (TreeEnsembleRegressor's attributes are the same since version 1)
-_TINY = 1e-300  # as _math.TINY / _multiclass_math.TINY
-_LOG_FLOOR = 1e300  # as _multiclass_math.LOG_FLOOR
 _CONVERTER_OPSET = 15  # the highest onnxmltools' tree converters accept
 
 
-def _require():
+def _require(module="onnx"):
+    import importlib
+
     try:
-        import onnx  # noqa: F401
+        importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError("boostfocal.onnx needs the onnx extra: pip install "
-                          "'boostfocal[onnx]' (onnx, onnxmltools, onnxruntime)") from exc
+        raise ImportError(f"boostfocal.onnx needs {module}: pip install 'boostfocal[onnx]' "
+                          "(onnx, onnxmltools, onnxruntime)") from exc
 
 
 def to_onnx(model, X, *, loss=None, name="boostfocal"):
@@ -50,8 +50,15 @@ def to_onnx(model, X, *, loss=None, name="boostfocal"):
     """
     _require()
     n_features = _n_features(X)
-    est = model if hasattr(model, "classes_") and hasattr(model, "booster_") else None
-    booster = model.booster_ if est is not None else model
+    est = model if hasattr(type(model), "_proba_loss") else None  # a boostfocal estimator
+    if est is not None:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(est, "init_score_")
+        booster = est.booster_
+    else:  # XGBClassifier / LGBMClassifier wrap a booster (their loss must be given)
+        booster = (model.get_booster() if hasattr(model, "get_booster")
+                   else getattr(model, "booster_", model))
     if est is not None:
         frame = getattr(est, "_frame", None)
         if frame is not None and list(frame.columns):
@@ -184,6 +191,7 @@ def _converter_input(n_features):
 def _xgboost(booster, n_features, targets):
     import json
 
+    _require("onnxmltools")
     import onnxmltools
     import xgboost as xgb
 
@@ -222,6 +230,8 @@ _LGB_OBJECTIVE = re.compile(r"^objective=.*$", re.M)
 
 def _lightgbm(booster, n_features, targets):
     import lightgbm as lgb
+
+    _require("onnxmltools")
     import onnxmltools
 
     _check_features(booster.num_feature(), n_features)
@@ -276,7 +286,7 @@ def _catboost(model, n_features, targets):
 
 # -- the graph -------------------------------------------------------------------------------
 class _Builder:
-    """Collects nodes and constants (float64 unless stated) with fresh names."""
+    """Collects ONNX nodes and constants with fresh names."""
 
     def __init__(self):
         self.nodes, self.inits, self._n = [], [], 0
@@ -285,94 +295,128 @@ class _Builder:
         self._n += 1
         return f"{hint}_{self._n}"
 
-    def const(self, value, dtype=np.float64, hint="c"):
+    def const(self, value, dtype=np.float64):
         from onnx import numpy_helper
 
-        out = self.name(hint)
+        out = self.name("c")
         self.inits.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), out))
         return out
 
-    def op(self, op_type, *inputs, hint=None, domain=None, **attrs):
+    def op(self, op_type, *inputs, domain=None, **attrs):
         from onnx import helper
 
-        out = self.name(hint or op_type.lower())
+        out = self.name(op_type.lower())
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], domain=domain, **attrs))
         return out
 
-    def __call__(self, op_type, *inputs, **attrs):
-        return self.op(op_type, *inputs, **attrs)
+    def prune(self, outputs):
+        """Drop the nodes and constants no output depends on (the bound formulas also form
+        terms that the posterior does not use)."""
+        needed, kept = set(outputs), []
+        for node in reversed(self.nodes):
+            if needed.intersection(node.output):
+                kept.append(node)
+                needed.update(node.input)
+        self.nodes = kept[::-1]
+        self.inits = [t for t in self.inits if t.name in needed]
+
+
+class _Sym:
+    """A graph value (float64 unless a comparison made it bool, or an index int64) that the
+    formulas of ``_math`` / ``_multiclass_math`` compute with, as they do with numpy arrays."""
+
+    __array_ufunc__ = None  # numpy scalars (alpha[c]) defer to the reflected operators here
+    __hash__ = object.__hash__
+
+    def __init__(self, b, name):
+        self.b, self.name = b, name
+
+    def _op(self, op_type, *args):
+        return _Sym(self.b, self.b.op(op_type, *(_value(self.b, a) for a in args)))
+
+    def __add__(self, o): return self._op("Add", self, o)  # noqa: E704
+    def __radd__(self, o): return self._op("Add", o, self)  # noqa: E704
+    def __sub__(self, o): return self._op("Sub", self, o)  # noqa: E704
+    def __rsub__(self, o): return self._op("Sub", o, self)  # noqa: E704
+    def __mul__(self, o): return self._op("Mul", self, o)  # noqa: E704
+    def __rmul__(self, o): return self._op("Mul", o, self)  # noqa: E704
+    def __truediv__(self, o): return self._op("Div", self, o)  # noqa: E704
+    def __rtruediv__(self, o): return self._op("Div", o, self)  # noqa: E704
+    def __pow__(self, o): return self._op("Pow", self, o)  # noqa: E704
+    def __neg__(self): return self._op("Neg", self)  # noqa: E704
+    def __ge__(self, o): return self._op("GreaterOrEqual", self, o)  # noqa: E704
+    def __gt__(self, o): return self._op("Greater", self, o)  # noqa: E704
+    def __eq__(self, o): return self._op("Equal", self, o)  # noqa: E704
+
+
+def _value(b, x):
+    """A graph name for a _Sym or a Python / numpy number (int -> int64, else float64)."""
+    if isinstance(x, _Sym):
+        return x.name
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError("a bool constant in a formula")
+    return b.const(x, np.int64 if isinstance(x, (int, np.integer)) else np.float64)
+
+
+class _Ops:
+    """The array namespace ``_backends`` binds the formulas to (``exp``, ``log1p``, ...), as
+    ONNX operators on _Sym values."""
+
+    def __init__(self, b):
+        self.b = b
+
+    def _sym(self, op_type, *args, **attrs):
+        return _Sym(self.b, self.b.op(op_type, *(_value(self.b, a) for a in args), **attrs))
+
+    def exp(self, x):
+        return self._sym("Exp", x)
+
+    def abs(self, x):
+        return self._sym("Abs", x)
+
+    def maximum(self, x, y):
+        return self._sym("Max", x, y)
+
+    def power(self, x, g):
+        return self._sym("Pow", x, g)
+
+    def where(self, cond, x, y):
+        return self._sym("Where", cond, x, y)
 
     def log1p(self, x):
-        """log(1 + x) to full precision for x >= 0: log(u) x / (u - 1), u = 1 + x (x where u = 1)."""
-        u = self("Add", x, self.const(1.0))
-        d = self("Sub", u, self.const(1.0))
-        safe = self("Where", self("Equal", d, self.const(0.0)), self.const(1.0), d)
-        ratio = self("Div", self("Mul", self("Log", u), x), safe)
-        return self("Where", self("Equal", d, self.const(0.0)), x, ratio)
+        """log(1 + x) to full precision for x >= 0 (ONNX has no Log1p): log(u) x / (u - 1) with
+        u = 1 + x, and x itself where u rounds to 1."""
+        u = 1.0 + x
+        d = u - 1.0
+        at_one = d == 0.0
+        return self.where(at_one, x, self._sym("Log", u) * x / self.where(at_one, 1.0, d))
 
 
-def _binary_power(b, x, log_x, g):
-    """x^g as _backends' power: x^g for g in {0, 1, 2, 3}, else exp(g max(log x, -800 / g))."""
-    if g == 0.0:
-        return b.const(1.0)  # broadcasts
-    if g in (1.0, 2.0, 3.0):
-        return b("Pow", x, b.const(g))
-    return b("Exp", b("Mul", b.const(g), b("Max", log_x, b.const(-800.0 / g))))
+def _posterior(b, z, loss, k):
+    """The loss's posterior of the raw scores ``z`` ((n, 1) binary, (n, K)) as graph nodes: the
+    formulas of ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
+    ``_backends`` to ONNX operators; label smoothing undone as ``posterior`` does."""
+    from . import _math, _multiclass_math
+    from ._backends import (_FUNCS, _MULTICLASS_FUNCS, _eager_primitives,
+                            _multiclass_primitives, bind)
 
-
-def _binary_posterior(b, z, loss):
-    """eta(z) = G0 / (G0 - G1) (``_math.posterior``), label smoothing undone; z (n, 1)."""
-    a, bb, g = loss.a, loss.b, loss.gamma
-    e = b("Exp", b("Neg", b("Abs", z)))
-    l1p = b.log1p(e)
-    r = b("Reciprocal", b("Add", e, b.const(1.0)))
-    pos = b("GreaterOrEqual", z, b.const(0.0))
-    er = b("Mul", e, r)
-    p = b("Where", pos, r, er)
-    q = b("Where", pos, er, r)
-    log_p = b("Neg", b("Add", b("Max", b("Neg", z), b.const(0.0)), l1p))
-    log_q = b("Neg", b("Add", b("Max", z, b.const(0.0)), l1p))
-    pg, qg = _binary_power(b, p, log_p, g), _binary_power(b, q, log_q, g)
-    # G1 = -a q^g (q - g p log p), G0 = b p^g (p - g q log q)
-    inner1 = b("Sub", q, b("Mul", b.const(g), b("Mul", p, log_p)))
-    inner0 = b("Sub", p, b("Mul", b.const(g), b("Mul", q, log_q)))
-    g1 = b("Mul", b.const(-a), b("Mul", qg, inner1))
-    g0 = b("Mul", b.const(bb), b("Mul", pg, inner0))
-    eta = b("Div", g0, b("Max", b("Sub", g0, g1), b.const(_TINY)))
+    ops = _Ops(b)
     eps = loss.label_smoothing
-    if eps:
-        eta = b("Div", b("Sub", eta, b.const(0.5 * eps)), b.const(1.0 - eps))
-        eta = b("Clip", eta, b.const(0.0), b.const(1.0))
-    return eta
-
-
-def _multiclass_posterior(b, z, loss, k):
-    """eta_c = (p_c / F_c) / sum_k p_k / F_k (``_multiclass_math.posterior``), label smoothing
-    undone; z (n, K)."""
-    alpha, gamma, _ = loss._vectors(k)
-    av, gv = b.const(alpha.reshape(1, k)), b.const(gamma.reshape(1, k))
-    zmax = b("ReduceMax", z, axes=[1], keepdims=1)
-    m = b("ArgMax", z, axis=1, keepdims=1, select_last_index=0)  # the first maximum
-    mask = b("Equal", m, b.const(np.arange(k).reshape(1, k), np.int64))
-    shifted = b("Sub", z, zmax)
-    e = b("Exp", shifted)
-    s1 = b("ReduceSum", b("Where", mask, b.const(0.0), e), b.const([1], np.int64), keepdims=1)
-    log_s = b.log1p(s1)
-    big = b("Add", s1, b.const(1.0))
-    p = b("Div", e, big)
-    s = b("Div", b("Where", mask, s1, b("Sub", big, e)), big)
-    lg = b("Max", b("Sub", shifted, log_s), b.const(-_LOG_FLOOR))
-    sg = b("Pow", s, gv)
-    r = b("Div", lg, b("Max", s, b.const(_TINY)))
-    f = b("Mul", b("Mul", av, sg), b("Sub", b.const(1.0), b("Mul", b("Mul", gv, p), r)))
-    u = b("Div", p, b("Max", f, b.const(_TINY)))
-    axis = b.const([1], np.int64)
-    eta = b("Div", u, b("ReduceSum", u, axis, keepdims=1))
-    eps = loss.label_smoothing
-    if eps:
-        eta = b("Max", b("Div", b("Sub", eta, b.const(eps / k)), b.const(1.0 - eps)),
-                b.const(0.0))
-        eta = b("Div", eta, b("ReduceSum", eta, axis, keepdims=1))
+    if isinstance(loss, FocalLoss):
+        m = bind(_eager_primitives(ops), module=_math, names=_FUNCS)
+        eta = m.posterior(_Sym(b, z), loss.a, loss.b, loss.gamma)
+        if eps:
+            eta = ops._sym("Clip", m.unsmooth(eta, eps), 0.0, 1.0)
+        return eta.name
+    m = bind(_multiclass_primitives(ops), module=_multiclass_math, names=_MULTICLASS_FUNCS)
+    alpha, gamma, g = loss._vectors(k)
+    columns = [_Sym(b, b.op("Gather", z, b.const([c], np.int64), axis=1)) for c in range(k)]
+    out = [None] * k  # the row e / out of the formulas: one (n, 1) column per class
+    m.posterior(columns, k, alpha, gamma, _multiclass_math.ANY_GAMMA, out, out)
+    eta = b.op("Concat", *(c.name for c in out), axis=1)
+    if eps:  # MulticlassFocalLoss._unsmooth
+        eta = (ops.maximum((_Sym(b, eta) - eps / k) / (1.0 - eps), 0.0)).name
+        eta = b.op("Div", eta, b.op("ReduceSum", eta, b.const([1], np.int64), keepdims=1))
     return eta
 
 
@@ -399,20 +443,21 @@ def _graph(attrs, loss, k, classes, n_features, name):
     binary = isinstance(loss, FocalLoss)
     targets = 1 if binary else k
     tree = dict(attrs, n_targets=targets, post_transform="NONE", aggregate_function="SUM")
-    raw = b.op("TreeEnsembleRegressor", "X", hint="raw_score", domain="ai.onnx.ml", **tree)
-    z = b("Cast", raw, to=TensorProto.DOUBLE)
+    raw = b.op("TreeEnsembleRegressor", "X", domain="ai.onnx.ml", **tree)
+    z = b.op("Cast", raw, to=TensorProto.DOUBLE)
     labels = _label_tensor(classes)
     if binary:
-        eta = _binary_posterior(b, z, loss)
-        proba = b("Concat", b("Sub", b.const(1.0), eta), eta, axis=1)
-        index = b("Cast", b("Greater", b("Squeeze", eta, b.const([1], np.int64)), b.const(0.5)),
-                  to=TensorProto.INT64)
+        eta = _posterior(b, z, loss, k)
+        proba = b.op("Concat", b.op("Sub", b.const(1.0), eta), eta, axis=1)
+        index = b.op("Cast", b.op("Greater", b.op("Squeeze", eta, b.const([1], np.int64)),
+                                  b.const(0.5)), to=TensorProto.INT64)
     else:
-        proba = _multiclass_posterior(b, z, loss, k)
-        index = b("ArgMax", proba, axis=1, keepdims=0)
+        proba = _posterior(b, z, loss, k)
+        index = b.op("ArgMax", proba, axis=1, keepdims=0)
     b.nodes.append(helper.make_node("Cast", [proba], ["probabilities"], to=TensorProto.FLOAT))
-    label_const = b.const(labels, labels.dtype)
-    b.nodes.append(helper.make_node("Gather", [label_const, index], ["label"], axis=0))
+    b.nodes.append(helper.make_node("Gather", [b.const(labels, labels.dtype), index], ["label"],
+                                    axis=0))
+    b.prune(["label", "probabilities"])
     elem = {"i": TensorProto.INT64, "f": TensorProto.DOUBLE, "b": TensorProto.BOOL,
             "O": TensorProto.STRING}[labels.dtype.kind]
     graph = helper.make_graph(

@@ -56,7 +56,7 @@ def data(k):
 
 
 def params(k):
-    common = dict(gamma=2.0, label_smoothing=0.05, init_score="optimal", n_estimators=40,
+    common = dict(gamma=2.0, label_smoothing=0.05, init_score="optimal", n_estimators=15,
                   learning_rate=0.8)
     return dict(common, alpha=0.25) if k == 2 else dict(common, gamma=[1.0, 2.0, 3.0],
                                                         alpha=[1.0, 2.0, 0.5])
@@ -220,6 +220,12 @@ def test_refusals(tmp_path):
                           lgb.Dataset(X, np.arange(len(y)) % 3), 2), X, loss=FocalLoss())
     with pytest.raises(TypeError, match="must be a boostfocal estimator"):
         to_onnx(object(), X)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        to_onnx(boostfocal.FocalXGBClassifier(), X)
+    with pytest.raises(ValueError, match="holds no boostfocal loss"):  # its booster, no loss
+        to_onnx(xgb.XGBClassifier(n_estimators=2).fit(X, y), X)
     with pytest.raises(ValueError, match="number of features or a 2-D sample"):
         to_onnx(plain, X[0], loss=FocalLoss())
     cb = boostfocal.FocalCatBoostClassifier(n_estimators=3)
