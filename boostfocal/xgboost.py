@@ -22,8 +22,9 @@ XGBoost facts this module handles (3.x):
 * Multiclass: margins arrive as (n, K) float32 (C order); (n, K) gradients are taken back.
   ``num_class`` alone selects the ``multi:softmax`` placeholder, whose ``predict`` returns labels,
   so ``train`` sets ``multi:softprob`` (``predict`` gives softmax(margins)). Under
-  ``multi:softprob`` XGBoost 3.2 takes a vector ``base_score`` of K margins (no link applied,
-  saved in the model): ``train`` sets it to ``MulticlassFocalLoss.init_score``.
+  ``multi:softprob`` XGBoost 3.x (tested up to 3.4.1) takes a vector ``base_score`` of K margins
+  (no link applied, saved in the model): ``train`` sets it to ``MulticlassFocalLoss.init_score``
+  (``vector_base_score_is_margin`` asks a newer XGBoost, dmlc/xgboost#12426).
 * ``multi:softprob``'s own hessian is max(2 p (1 - p) w, 1e-16), twice the softmax diagonal. The
   multiclass objective scales its hessian by ``hessian_scale`` (default 2.0, XGBoost's), so at
   gamma = 0 it reproduces ``multi:softprob`` and XGBoost's ``eta``, ``lambda`` and
