@@ -232,3 +232,17 @@ def test_refusals(tmp_path):
     text = pd.DataFrame({"x": X[:, 0], "c": np.where(y == 1, "a", "b")})
     with pytest.raises(ValueError, match="categorical"):
         to_onnx(cb.fit(text, y), text)
+
+
+def test_link_probabilities_and_numeric_labels_in_process():
+    """proba="sigmoid" exports the link; float classes_ stay floats (in-process run)."""
+    X, y = data(2)
+    clf = boostfocal.FocalXGBClassifier(proba="sigmoid", n_estimators=5).fit(X, 2.0 * y + 1.0)
+    sess = ort.InferenceSession(to_onnx(clf, X).SerializeToString(),
+                                providers=["CPUExecutionProvider"])
+    label, proba = sess.run(None, {"X": X.astype(np.float32)})
+    ref = clf.predict_proba(X.astype(np.float32))
+    np.testing.assert_allclose(proba, ref, atol=TOL, rtol=0)
+    sigmoid = 1.0 / (1.0 + np.exp(-clf.decision_function(X.astype(np.float32))))
+    np.testing.assert_allclose(proba[:, 1], sigmoid, atol=TOL, rtol=0)
+    assert label.dtype == np.float64 and set(np.unique(label)) <= {1.0, 3.0}
