@@ -9,6 +9,7 @@ import sys
 import numpy as np
 
 from .check import check_gradients
+from .compare import _cli as compare_cli
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
@@ -101,6 +102,7 @@ def main(argv=None):
                       help="write demo.png (precision-recall; reliability of the focal posterior "
                       f"and of the sigmoid) into DIR, or into ./{DEFAULT_PLOTS} without DIR "
                       "(needs matplotlib)")
+    compare_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check":
         return 0 if check_report(args.tol) else 1
@@ -109,6 +111,8 @@ def main(argv=None):
 
         rows = run(args.rows, args.seed, args.gamma, args.alpha, args.n_estimators, args.plots)
         return 0 if rows is not None else 1
+    if args.command == "compare":
+        return compare_cli.run(args)
     return 2  # pragma: no cover
 
 
