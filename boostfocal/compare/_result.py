@@ -49,7 +49,7 @@ class Comparison:
                        rounds=float(rows["rounds"].mean()))
             for m in METRICS:
                 rec[m] = float(rows[m].mean())
-            d_rows = rows.join(base, rsuffix="_base", how="inner")
+            d_rows = rows.merge(base, left_index=True, right_index=True, suffixes=("", "_base"))
             for m in METRICS:
                 d, half = t_interval(d_rows[m] - d_rows[m + "_base"], self.test_share)
                 rec["d_" + m], rec["ci_" + m] = d, half
