@@ -10,9 +10,9 @@ import numpy as np
 from ._metrics import HIGHER_IS_BETTER
 
 SHOWN = ("AP", "AP_rare", "ROC_AUC", "log_loss", "Brier", "ECE", "recall_at_precision", "fit_s")
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{padding:3px 8px;
-border-bottom:1px solid #ddd;text-align:right}th{background:#f3f3f3}td:first-child,
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:1em 0}td,th{padding:3px 8px;
+border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f3f3f3}td:first-child,
 th:first-child{text-align:left}.good{color:#0a7d28;font-weight:600}.bad{color:#b3261e}
 .rec{font-size:17px;background:#eef6ee;padding:.8em;border-left:4px solid #0a7d28}
 img{max-width:100%}.note{color:#666;font-size:13px}"""
@@ -85,7 +85,7 @@ def _heat(result):
         for j in range(len(alphas)):
             if not np.isnan(d[i, j]):
                 ax.text(j, i, f"{d[i, j]:+.4f}\n±{ci[i, j]:.4f}", ha="center", va="center",
-                        fontsize=8)
+                        fontsize=8, color="white" if abs(d[i, j]) > 0.6 * lim else "black")
     ax.set_xticks(range(len(alphas)), [str(a) for a in alphas])
     ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas])
     ax.set(xlabel="alpha", ylabel="gamma", title="paired AP difference to log-loss")
@@ -93,15 +93,32 @@ def _heat(result):
     return _png(fig)
 
 
+DELTAS = ("AP", "log_loss", "ECE", "recall_at_precision")
+
+
+def _shown_metrics(result):
+    """AP_rare only where it differs from AP (K > 2, or a binary target whose rare class is 0)."""
+    st = result.settings
+    same = len(st["classes"]) == 2 and st["rare_class"] == st["classes"][1]
+    return [m for m in SHOWN if not (same and m == "AP_rare")]
+
+
+def _head(m, precision):
+    return f"recall@{precision:g}" if m == "recall_at_precision" else m
+
+
 def _table(result):
     s = result.summary
-    head = "".join(f"<th>{m}</th>" for m in ("configuration", "folds", "rounds") + SHOWN)
-    head += "".join(f"<th>Δ{m}</th>" for m in ("AP", "AP_rare", "log_loss", "ECE"))
+    prec = result.settings["precision"]
+    shown = _shown_metrics(result)
+    head = "".join(f"<th>{m}</th>" for m in ("configuration", "folds", "rounds"))
+    head += "".join(f"<th>{_head(m, prec)}</th>" for m in shown)
+    head += "".join(f"<th>Δ{_head(m, prec)}</th>" for m in DELTAS)
     body = []
     for _, r in s.iterrows():
         cells = [_html.escape(r["config"]), str(int(r["n_folds"])), f"{r['rounds']:.0f}"]
-        cells += [f"{r[m]:.4f}" if m != "fit_s" else f"{r[m]:.2f}s" for m in SHOWN]
-        for m in ("AP", "AP_rare", "log_loss", "ECE"):
+        cells += [f"{r[m]:.4f}" if m != "fit_s" else f"{r[m]:.2f}s" for m in shown]
+        for m in DELTAS:
             d, h = r["d_" + m], r["ci_" + m]
             if r["kind"] == "log-loss":
                 cells.append("")
@@ -122,6 +139,8 @@ def html(result):
              "given": f"{st['n_folds_run']} given train/validation/test splits"}[st["split"]]
     dropped = "".join(f"<li>{_html.escape(d)}</li>" for d in result.dropped) or \
         "<li>nothing: the full plan ran</li>"
+    budget = "No budget" if st["budget_minutes"] is None else \
+        f"Budget {st['budget_minutes']:g} min"
     ap = "AP of the positive class" if k == 2 else "macro AP (mean one-vs-rest)"
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>boostfocal compare</title><style>{STYLE}</style></head><body>
@@ -135,7 +154,7 @@ focal posterior). Δ: mean paired difference to log-loss ± the 95% t-interval h
 folds (Nadeau-Bengio corrected variance); green: better beyond noise, red: worse.
 Total time {st['seconds']:.0f} s.</p>
 <h2>Results</h2>{_table(result)}
-<h2>Budget</h2><p>Budget {st['budget_minutes']} min. Dropped:</p><ul>{dropped}</ul>
+<h2>Budget</h2><p>{budget}. Dropped:</p><ul>{dropped}</ul>
 <h2>Precision-recall and reliability</h2>{_pr_and_reliability(result)}
 <h2>gamma x alpha</h2>{_heat(result)}
 <p class="note">boostfocal {_version()}; classes {_html.escape(str(st['classes']))}.</p>
