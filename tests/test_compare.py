@@ -2,7 +2,6 @@
 alpha is log-loss (and log-loss is the booster's own), bad input, the CLI, the report in a
 headless browser."""
 import json
-import pathlib
 import shutil
 import subprocess
 import sys

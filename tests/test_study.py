@@ -1,7 +1,6 @@
 """The real-data study's machinery: loaders (where their packages are installed), the study as
 a configuration of boostfocal.compare on the datasets' own splits, the resume and the tables."""
 import json
-import importlib.util
 import pathlib
 import sys
 

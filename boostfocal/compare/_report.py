@@ -10,7 +10,8 @@ import numpy as np
 from ._metrics import HIGHER_IS_BETTER
 
 SHOWN = ("AP", "AP_rare", "ROC_AUC", "log_loss", "Brier", "ECE", "recall_at_precision", "fit_s")
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;
+color:#222}
 table{border-collapse:collapse;font-size:12px;margin:1em 0}td,th{padding:3px 8px;
 border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f3f3f3}td:first-child,
 th:first-child{text-align:left}.good{color:#0a7d28;font-weight:600}.bad{color:#b3261e}

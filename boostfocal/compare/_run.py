@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 
 from . import _design
-from ._metrics import scores
 
 BOOSTERS = {"xgboost": "FocalXGBClassifier", "lightgbm": "FocalLGBMClassifier",
             "catboost": "FocalCatBoostClassifier"}
@@ -76,36 +75,27 @@ class Progress:
 
 def shrink(plan, estimate, budget_s):
     """The first of the progressively smaller plans whose estimated time fits ``budget_s``
-    (repeats to 1, then fewer alphas, then fewer gammas, then 3 folds); with the list of what
-    was dropped. ``plan``: dict(repeats, folds, gammas, alphas, cv); ``estimate(plan)``: s."""
-    steps = []
+    (repeats to 1, then fewer alphas, then fewer gammas, then 3 folds; else the smallest), the
+    changes made ("repeats 2 -> 1", ...) and whether it fits. ``plan``: dict(repeats, folds,
+    gammas, alphas, cv); ``estimate(plan)``: seconds."""
     p = dict(plan)
-    candidates = [(dict(p), [])]
+    candidates = [p]
     if p["cv"] and p["repeats"] > 1:
         p = dict(p, repeats=1)
-        candidates.append((dict(p), [f"repeats {plan['repeats']} -> 1"]))
-    alphas = list(p["alphas"])
-    while len(alphas) > 1:
-        alphas = alphas[:-1]
-        p = dict(p, alphas=tuple(alphas))
-        candidates.append((dict(p), [f"alphas {_fmt(plan['alphas'])} -> {_fmt(alphas)}"]))
-    gammas = list(p["gammas"])
-    while len(gammas) > 1:
-        # keep the middle of the grid: drop the end farther from gamma = 1
-        gammas.remove(max(gammas, key=lambda g: abs(np.log2(g)) if g > 0 else 99.0))
-        p = dict(p, gammas=tuple(gammas))
-        candidates.append((dict(p), [f"gammas {_fmt(plan['gammas'])} -> {_fmt(gammas)}"]))
+        candidates.append(p)
+    while len(p["alphas"]) > 1:
+        p = dict(p, alphas=p["alphas"][:-1])
+        candidates.append(p)
+    while len(p["gammas"]) > 1:  # keep the middle of the grid: drop the gamma farthest from 1
+        far = max(p["gammas"], key=lambda g: abs(np.log2(g)) if g > 0 else 99.0)
+        p = dict(p, gammas=tuple(g for g in p["gammas"] if g != far))
+        candidates.append(p)
     if p["cv"] and p["folds"] > 3:
         p = dict(p, folds=3)
-        candidates.append((dict(p), [f"folds {plan['folds']} -> 3"]))
-    for i, (c, _) in enumerate(candidates):
-        if estimate(c) <= budget_s:
-            break
-    # what was dropped: the last change to each knob up to the chosen plan
-    chosen = candidates[i][0]
-    for knob in ("repeats", "alphas", "gammas", "folds"):
-        if chosen[knob] != plan[knob]:
-            steps.append(f"{knob} {_fmt(plan[knob])} -> {_fmt(chosen[knob])}")
+        candidates.append(p)
+    chosen = next((c for c in candidates if estimate(c) <= budget_s), candidates[-1])
+    steps = [f"{knob} {_fmt(plan[knob])} -> {_fmt(chosen[knob])}"
+             for knob in ("repeats", "alphas", "gammas", "folds") if chosen[knob] != plan[knob]]
     return chosen, steps, estimate(chosen) <= budget_s
 
 
