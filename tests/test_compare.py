@@ -250,3 +250,13 @@ def test_report_renders_in_headless_chromium(tmp_path, binary):
     # the plots rendered: many pixels in matplotlib's default line colours / the heat map's
     colourful = (np.abs(img[..., 0] - img[..., 2]) > 60).mean()
     assert colourful > 0.005, colourful
+
+
+@pytest.mark.parametrize("booster", ["lightgbm", "catboost"])
+def test_other_boosters(binary, booster):
+    X, y = binary
+    res = compare(X[:400], y[:400], booster=booster, folds=2, repeats=1, gammas=(0.0,),
+                  alphas=(None,), **FAST)
+    f = res.folds.set_index(["config", "fold"])
+    np.testing.assert_array_equal(f.loc["focal g=0 a=-"]["AP"], f.loc["log-loss"]["AP"])
+    assert (res.folds["rounds"] <= 15).all() and res.settings["booster"] == booster

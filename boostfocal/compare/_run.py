@@ -11,7 +11,7 @@ from . import _design
 
 BOOSTERS = {"xgboost": "FocalXGBClassifier", "lightgbm": "FocalLGBMClassifier",
             "catboost": "FocalCatBoostClassifier"}
-QUIET = {"xgboost": {}, "lightgbm": {"verbose": -1}, "catboost": {"logging_level": "Silent"}}
+QUIET = {"xgboost": {}, "lightgbm": {"verbose": -1}, "catboost": {}}  # the CatBoost estimator is silent
 
 
 def estimator_class(booster):
