@@ -60,7 +60,9 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     time : a column name or one value per row: forward-chaining time split instead of CV
         (``folds`` test blocks, each after all its training rows).
     budget : minutes (None: no limit). After the first fits the total is estimated and the
-        plan shrunk (repeats, then alphas, then gammas, then folds) to fit; ``dropped`` says what.
+        plan shrunk (repeats, then alphas, then gammas, then folds) to fit, counting the time
+        spent; a run that still falls behind stops after the folds done (at least 2);
+        ``dropped`` says what.
     precision : the precision at which ``recall_at_precision`` is read (rarest class).
     out : a directory: writes report.html, results.json and results.csv there.
 
@@ -139,7 +141,7 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                 continue  # fitted before the plan shrank
             t0 = _time.perf_counter()
             proba, fit_s, n_rounds = _run.fit_one(cls, cfg, X, codes, fold, k, settings)
-            fit_times.append(_time.perf_counter() - t0)
+            fit_times.append((cfg.name, _time.perf_counter() - t0))
             row = dict(config=cfg.name, kind=cfg.kind, gamma=cfg.gamma,
                        alpha=_design.alpha_label(cfg.alpha) if cfg.kind == "focal" else
                        ("balanced" if cfg.kind == "weighted" else "-"),
@@ -153,13 +155,22 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
             bar.update(done, len(configs) * len(fold_list), cfg.name)
             if not planned and budget is not None and len(fit_times) == min(3, len(configs)):
                 planned = True
-                base = np.mean(fit_times[:2])
-                focal = fit_times[2] if len(fit_times) > 2 else base
+                seconds = [t for _, t in fit_times]
+                base = np.mean(seconds[:2])
+                focal = seconds[2] if len(seconds) > 2 else base
+                elapsed = _time.perf_counter() - start
 
                 def estimate(p):
+                    """Seconds from the start to the end of plan ``p``: the time spent, plus
+                    every fit of ``p`` not done yet (fold 0's stay done if the folds do)."""
                     n_focal = len(p["gammas"]) * len(p["alphas"])
                     n_folds = len(make_folds(p)) if not p["cv"] else p["folds"] * p["repeats"]
-                    return n_folds * (2 * base + n_focal * focal)
+                    left = n_folds * (2 * base + n_focal * focal)
+                    if p["folds"] == plan["folds"]:
+                        kept = {c.name for c in _design.configurations(k, p["gammas"],
+                                                                       p["alphas"])}
+                        left -= sum(t for name, t in fit_times if name in kept)
+                    return elapsed + left
 
                 new, steps, fits = _run.shrink(plan, estimate, budget * 60.0)
                 if steps:
@@ -184,7 +195,7 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
             left = len(fold_list) - i_fold
             elapsed = _time.perf_counter() - start
             if budget is not None and left and i_fold >= 2 and \
-                    elapsed + left * np.mean(fold_times) > budget * 60.0 * 1.1:
+                    elapsed + left * np.mean(fold_times) > budget * 60.0:
                 dropped.append(f"stopped after {i_fold} of {len(fold_list)} folds: the budget "
                                f"of {budget:g} min would be exceeded")
                 fold_list = fold_list[:i_fold]
