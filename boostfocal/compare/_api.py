@@ -174,8 +174,9 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
 
                 new, steps, fits = _run.shrink(plan, estimate, budget * 60.0)
                 if steps:
-                    dropped += [f"{s} (estimated {estimate(plan) / 60:.1f} min for the full "
-                                f"plan, budget {budget:g} min)" for s in steps]
+                    dropped += steps + [f"the full plan was estimated at "
+                                        f"{estimate(plan) / 60:.1f} min, the budget is "
+                                        f"{budget:g} min"]
                     if not fits:
                         dropped.append(f"even the smallest plan is estimated at "
                                        f"{estimate(new) / 60:.1f} min, over the budget")
