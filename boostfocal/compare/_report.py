@@ -133,6 +133,11 @@ def _table(result):
 
 
 def html(result):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError("the compare report draws with matplotlib: pip install "
+                          "'boostfocal[compare]'") from exc
     st = result.settings
     k = len(st["classes"])
     split = {"cv": f"{st['plan_repeats']} x {st['plan_folds']}-fold stratified CV",
