@@ -68,16 +68,17 @@ class Comparison:
         s = self.summary
         ap = "AP" if len(self.settings["classes"]) == 2 else "macro AP"
         beats = s[(s["kind"] != "log-loss") & (s["d_AP"] - s["ci_AP"] > 0)]
-        n = int(s["n_folds"].max())
+        unit = "splits" if self.settings["split"] == "given" else "folds"
+        n = f'{int(s["n_folds"].max())} {unit}'
         if not beats.empty:
             best = beats.loc[beats["d_AP"].idxmax()]
             text = (f"{best['config']} beats log-loss on {ap} by {best['d_AP']:.3f} +/- "
-                    f"{best['ci_AP']:.3f} (95% interval over {n} folds)")
+                    f"{best['ci_AP']:.3f} (95% interval over {n})")
             if best["d_log_loss"] - best["ci_log_loss"] > 0:
                 text += (f"; its probabilities have a worse log-loss (+{best['d_log_loss']:.3f}):"
                          " recalibrate if you need them")
             return text + "."
-        text = f"No configuration beats log-loss on {ap} beyond noise ({n} folds): use log-loss"
+        text = f"No configuration beats log-loss on {ap} beyond noise ({n}): use log-loss"
         w = s[s["kind"] == "weighted"]
         if not w.empty and w["d_recall_at_precision"].iloc[0] - \
                 w["ci_recall_at_precision"].iloc[0] > 0:
