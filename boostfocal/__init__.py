@@ -16,6 +16,10 @@ __all__ = ["FocalLoss", "MulticlassFocalLoss", "check_gradients", "GradientCheck
 
 
 def __getattr__(name):
+    if name == "compare":  # the package boostfocal.compare is callable: compare(X, y, ...)
+        import importlib
+
+        return importlib.import_module(f"{__name__}.compare")
     if name in _ESTIMATORS:
         from . import estimators
 

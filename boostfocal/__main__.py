@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from .check import check_gradients
+from .compare import _cli as compare_cli
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
@@ -160,10 +161,11 @@ def main(argv=None):
         "warmup", help="compile the kernels into numba's disk cache (e.g. in an image build)",
         description="Fit every installed booster for two rounds (binary and 3 classes) so that "
         "each kernel is compiled once and cached on disk; later processes load it at once.")
-    warm.add_argument("--gamma", type=float, action="append",
+    warm.add_argument("--gamma", type=_loss_parameter("gamma"), action="append",
                       help="a gamma to compile for (repeatable; default 2)")
     warm.add_argument("--hessian", action="append", choices=("expected", "exact", "clipped"),
                       help="a hessian mode to compile for (repeatable; default expected)")
+    compare_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check":
         return 0 if check_report(args.tol) else 1
@@ -176,6 +178,8 @@ def main(argv=None):
 
         rows = run(args.rows, args.seed, args.gamma, args.alpha, args.n_estimators, args.plots)
         return 0 if rows is not None else 1
+    if args.command == "compare":
+        return compare_cli.run(args)
     return 2  # pragma: no cover
 
 

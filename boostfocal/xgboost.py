@@ -22,8 +22,9 @@ XGBoost facts this module handles (3.x):
 * Multiclass: margins arrive as (n, K) float32 (C order); (n, K) gradients are taken back.
   ``num_class`` alone selects the ``multi:softmax`` placeholder, whose ``predict`` returns labels,
   so ``train`` sets ``multi:softprob`` (``predict`` gives softmax(margins)). Under
-  ``multi:softprob`` XGBoost 3.2 takes a vector ``base_score`` of K margins (no link applied,
-  saved in the model): ``train`` sets it to ``MulticlassFocalLoss.init_score``.
+  ``multi:softprob`` XGBoost 3.x (tested up to 3.4.1) takes a vector ``base_score`` of K margins
+  (no link applied, saved in the model): ``train`` sets it to ``MulticlassFocalLoss.init_score``
+  (``vector_base_score_is_margin`` asks a newer XGBoost, dmlc/xgboost#12426).
 * ``multi:softprob``'s own hessian is max(2 p (1 - p) w, 1e-16), twice the softmax diagonal. The
   multiclass objective scales its hessian by ``hessian_scale`` (default 2.0, XGBoost's), so at
   gamma = 0 it reproduces ``multi:softprob`` and XGBoost's ``eta``, ``lambda`` and
@@ -33,6 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import functools
+import re
 import weakref
 
 import numpy as np
@@ -160,10 +163,16 @@ class _Multiclass:
 
     @staticmethod
     def base_score(start):
-        """The start margins as XGBoost's vector ``base_score`` (margins under multi:softprob),
-        shifted to mean 0 (softmax ignores a common shift) and capped at +-15."""
+        """The start margins as XGBoost's vector ``base_score``, shifted to mean 0 (softmax
+        ignores a common shift) and capped at +-15: the margins themselves where XGBoost reads a
+        vector base_score as margins (3.x up to 3.4), else their softmax (class probabilities,
+        as dmlc/xgboost#12426 proposes)."""
         start = np.asarray(start, dtype=np.float64)
-        return [float(v) for v in np.clip(start - start.mean(), -_MAX_START, _MAX_START)]
+        margins = np.clip(start - start.mean(), -_MAX_START, _MAX_START)
+        if not vector_base_score_is_margin():
+            e = np.exp(margins - margins.max())
+            margins = e / e.sum()
+        return [float(v) for v in margins]
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
@@ -350,6 +359,29 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
         grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight,
                                                 hessian_scale=self.hessian_scale)
         return grad, hess
+
+def xgboost_version(version=None):
+    """The installed XGBoost's (major, minor, patch) (``3.4.1`` -> (3, 4, 1); ``3.5.0.dev0`` ->
+    (3, 5, 0))."""
+    parts = re.findall(r"\d+", (version or xgb.__version__))[:3]
+    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
+
+
+@functools.lru_cache(maxsize=1)
+def vector_base_score_is_margin():
+    """Whether this XGBoost reads a ``multi:softprob`` vector ``base_score`` as K margins.
+
+    True for 3.x up to 3.4 (tested: 3.2.0, 3.4.1). dmlc/xgboost#12426 proposes class
+    probabilities instead, so a newer XGBoost is asked: a booster of 0 rounds predicts its
+    base_score as margins."""
+    if xgboost_version() < (3, 5, 0):
+        return True
+    probe = [0.5, 0.3, 0.2]
+    d = xgb.DMatrix(np.zeros((3, 1)), label=np.array([0.0, 1.0, 2.0]))
+    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "base_score": probe,
+                         "nthread": 1, "verbosity": 0}, d, 0)
+    return bool(np.allclose(booster.predict(d, output_margin=True)[0], probe, atol=1e-6))
+
 
 def base_score_for(margin):
     """XGBoost's ``base_score`` under ``binary:logistic`` (a probability) that starts training at

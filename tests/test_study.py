@@ -1,7 +1,6 @@
-"""The real-data study's machinery: loaders (where their packages are installed), one run per
-booster on synthetic data, the CSV resume and the report."""
-import csv
-import importlib.util
+"""The real-data study's machinery: loaders (where their packages are installed), the study as
+a configuration of boostfocal.compare on the datasets' own splits, the resume and the tables."""
+import json
 import pathlib
 import sys
 
@@ -16,9 +15,8 @@ def quality():
     sys.path.insert(0, str(QUALITY))
     try:
         import datasets
-        import report
         import study
-        yield datasets, study, report
+        yield datasets, study, None
     finally:
         sys.path.remove(str(QUALITY))
 
@@ -84,52 +82,47 @@ def synthetic(quality):
                             [f"x{i}" for i in range(8)])
 
 
-def test_configs_cover_the_issue_grid(quality):
+def test_study_configurations_cover_the_grid(quality):
     study = quality[1]
-    names = [c["config"] for c in study.configs()]
-    assert len(names) == len(set(names)) == 2 + 12 + 16
-    full = study.configs("full")
-    assert len(full) == 2 + 4 * 3 * 3 * 2
-    assert {c["hessian"] for c in full} == {"expected", "exact", "clipped"}
-    assert {c["start"] for c in full} == {"optimal", "zero"}
+    assert study.STUDIES["binary"]["gammas"] == (0.5, 1.0, 2.0, 3.0)
+    assert study.STUDIES["binary"]["alphas"] == (None, 0.25, 0.75)
+    assert study.STUDIES["multiclass"]["alphas"] == (None, "balanced")
 
 
-@pytest.mark.slow
-def test_study_runs_resumes_and_reports(quality, synthetic, tmp_path, monkeypatch):
-    datasets, study, report = quality
+def test_study_runs_on_the_datasets_splits_resumes_and_reports(quality, synthetic, tmp_path,
+                                                                monkeypatch):
+    datasets, study, _ = quality
     monkeypatch.setattr(datasets, "load", lambda name: synthetic)
-    cfgs = ["*log-loss", "focal g=2 a=-*"]
-    out = tmp_path / "results.csv"
-    args = ["--datasets", "synthetic", "--seeds", "0", "1", "--n-estimators", "30",
-            "--configs", *cfgs, "--out", str(out)]
+    args = ["--study", "binary", "--datasets", "synthetic", "--boosters", "xgboost",
+            "lightgbm", "--seeds", "0", "1", "--gammas", "2", "--n-estimators", "20",
+            "--n-jobs", "1", "--out", str(tmp_path), "--tables", str(tmp_path / "t.md")]
     study.main(args)
-    rows = list(csv.DictReader(out.read_text().splitlines()))
-    # 3 boosters x (log-loss, weighted, 5 focal g=2 variants) x 2 seeds
-    assert len(rows) == 3 * 7 * 2
-    for r in rows:
-        assert 0.0 < float(r["AP"]) <= 1.0 and 0.5 < float(r["ROC_AUC"]) <= 1.0
-        assert 0 < int(r["rounds"]) <= 30
-    plain = [r for r in rows if r["config"] == "log-loss"]
-    for r in plain:  # gamma = 0, no weights: the posterior is the sigmoid
-        assert float(r["ECE"]) == pytest.approx(float(r["ECE_sigmoid"]), abs=1e-12)
-        assert float(r["ratio"]) == pytest.approx(1.0)
+    for booster in ("xgboost", "lightgbm"):
+        res = json.loads((tmp_path / "binary" / f"synthetic-{booster}" / "results.json")
+                         .read_text())
+        assert [r["config"] for r in res["summary"]] == [
+            "log-loss", "weighted log-loss", "focal g=2 a=-", "focal g=2 a=0.25",
+            "focal g=2 a=0.75"]
+        folds = [f for f in res["folds"] if f["config"] == "log-loss"]
+        # one fold per seed, scored on that seed's own test split
+        for seed, f in enumerate(folds):
+            tr, va, te = synthetic.split(seed)
+            assert f["n_test"] == len(te) and f["n_train"] == len(tr) + len(va)
+            assert 0 < f["rounds"] <= 20 and 0.5 < f["ROC_AUC"] <= 1.0
+        assert res["summary"][0]["d_AP"] == 0.0
+    stamp = (tmp_path / "binary" / "synthetic-xgboost" / "results.json").stat().st_mtime_ns
     study.main(args)  # resumes: nothing left to do
-    assert len(list(csv.DictReader(out.read_text().splitlines()))) == len(rows)
-
-    report.main(["--csv", str(out), "--out", str(tmp_path / "tables.md"),
-                 "--plots", str(tmp_path / "plots")])
-    text = (tmp_path / "tables.md").read_text()
-    assert "| synthetic: ΔAP | xgboost | lightgbm | catboost |" in text
-    # log-loss minus itself is exactly zero in the paired table's source
-    diff = report.paired(report.load(out), "AP")
-    assert (diff.xs("log-loss", level="config")["mean"] == 0).all()
-    assert (tmp_path / "plots" / "delta_ap_vs_gamma.png").stat().st_size > 10_000
+    assert (tmp_path / "binary" / "synthetic-xgboost" / "results.json").stat().st_mtime_ns \
+        == stamp
+    text = (tmp_path / "t.md").read_text()
+    assert "## binary: synthetic-lightgbm" in text and "| focal g=2 a=0.25 |" in text
 
 
-def test_expected_calibration_error(quality):
-    study = quality[1]
+def test_expected_calibration_error():
+    from boostfocal.compare._metrics import expected_calibration_error
+
     rng = np.random.default_rng(0)
     p = rng.uniform(0, 1, 200_000)
     y = (rng.uniform(0, 1, p.size) < p).astype(float)
-    assert study.expected_calibration_error(y, p) < 0.01          # calibrated
-    assert study.expected_calibration_error(y, p ** 3) > 0.1       # not calibrated
+    assert expected_calibration_error(y, p) < 0.01          # calibrated
+    assert expected_calibration_error(y, p ** 3) > 0.1       # not calibrated

@@ -1,6 +1,6 @@
 """The multiclass study's machinery: loaders (where their packages are installed), metrics
-against scikit-learn, one run per booster on synthetic data, the CSV resume and the report."""
-import csv
+against scikit-learn, the multiclass study as a configuration of boostfocal.compare."""
+import json
 import pathlib
 import sys
 
@@ -15,9 +15,8 @@ def quality():
     sys.path.insert(0, str(QUALITY))
     try:
         import multiclass_datasets
-        import report_multiclass
-        import study_multiclass
-        yield multiclass_datasets, study_multiclass, report_multiclass
+        import study
+        yield multiclass_datasets, study
     finally:
         sys.path.remove(str(QUALITY))
 
@@ -63,40 +62,31 @@ def test_missing_package_is_a_clear_error(quality, monkeypatch):
         datasets.load("iris")
 
 
-def test_configs_cover_the_issue_grid(quality):
-    study = quality[1]
-    names = [c["config"] for c in study.configs()]
-    assert len(names) == len(set(names)) == 2 + 4 * 2 + 4 * 3
-    full = study.configs("full")
-    assert len({c["config"] for c in full}) == len(full) == 2 + 4 * 2 * 3 * 2
-    assert {c["hessian"] for c in full} == {"expected", "exact", "clipped"}
-    assert {c["start"] for c in full} == {"optimal", "zero"}
-    assert {c["alpha"] for c in full} == {None, "inv"}
+def test_classwise_scores_against_sklearn(rng):
+    from sklearn.metrics import average_precision_score, log_loss
 
+    from boostfocal.compare._design import balanced
+    from boostfocal.compare._metrics import expected_calibration_error, scores
 
-def test_metrics_against_sklearn(quality, rng):
-    from sklearn.metrics import average_precision_score, balanced_accuracy_score, log_loss
-
-    study = quality[1]
     K, n = 4, 3000
     y = rng.choice(K, n, p=[0.6, 0.25, 0.12, 0.03])
-    P = study.softmax(rng.normal(size=(n, K)) + 2.0 * np.eye(K)[y])
-    s = study.scores(y, P, rare=3, K=K)
+    z = rng.normal(size=(n, K)) + 2.0 * np.eye(K)[y]
+    P = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    s = scores(y, P, rare=3, precision=0.5)
     onehot = np.eye(K)[y]
-    assert s["macro_AP"] == pytest.approx(average_precision_score(onehot, P, average="macro"))
-    assert s["rare_AP"] == pytest.approx(average_precision_score(y == 3, P[:, 3]))
-    assert s["rare_recall"] == pytest.approx(np.mean(P[y == 3].argmax(1) == 3))
-    assert s["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y, P.argmax(1)))
+    assert s["AP"] == pytest.approx(average_precision_score(onehot, P, average="macro"))
+    assert s["AP_rare"] == pytest.approx(average_precision_score(y == 3, P[:, 3]))
     assert s["log_loss"] == pytest.approx(log_loss(y, P))
     # calibrated by construction: draw labels from P itself, then distort P
     y_cal = np.array([rng.choice(K, p=row) for row in P])
-    assert study.classwise_ece(y_cal, P, K) < 0.02
-    assert study.classwise_ece(y_cal, study.softmax(3 * np.log(P)), K) > 0.05
+    assert scores(y_cal, P, 3, 0.5)["ECE"] < 0.02
+    sharp = P ** 3 / (P ** 3).sum(1, keepdims=True)
+    assert scores(y_cal, sharp, 3, 0.5)["ECE"] > 0.05
+    assert s["ECE"] == pytest.approx(np.mean([expected_calibration_error(onehot[:, k], P[:, k])
+                                              for k in range(K)]))
     # class weights: n / (K n_k), so every class carries the same total weight
-    w = study.class_weights(y, K)
+    w = np.array(balanced(y, K))
     np.testing.assert_allclose(np.bincount(y, weights=w[y]), n / K)
-    with pytest.raises(ValueError, match="every class needs a training row"):
-        study.class_weights(np.array([0, 0, 2]), 3)
 
 
 @pytest.fixture(scope="module")
@@ -112,41 +102,19 @@ def synthetic(quality):
         [f"x{i}" for i in range(8)])
 
 
-@pytest.mark.slow
-def test_study_runs_resumes_and_reports(quality, synthetic, tmp_path, monkeypatch):
-    datasets, study, report = quality
+def test_multiclass_study_runs_on_the_datasets_splits(quality, synthetic, tmp_path,
+                                                     monkeypatch):
+    datasets, study = quality[:2]
     monkeypatch.setattr(datasets, "load", lambda name: synthetic)
-    out = tmp_path / "results.csv"
-    assert study.focal_supported()  # this checkout's estimators train the multiclass loss
-    focal = ["focal g=2 a=inv"]
-    args = ["--datasets", "synthetic", "--seeds", "0", "1", "--n-estimators", "15",
-            "--max-train-rows", "900", "--configs", "softmax", "weighted softmax", *focal,
-            "--out", str(out)]
-    study.main(args)
-    rows = list(csv.DictReader(out.read_text().splitlines()))
-    assert len(rows) == 3 * (2 + len(focal)) * 2
-    for r in rows:
-        assert int(r["n_train"]) == 900 and int(r["K"]) == 4 and r["rare_class"] == "3"
-        assert 0.25 < float(r["macro_AP"]) <= 1.0 and 0 < int(r["rounds"]) <= 15
-        if "softmax" in r["config"]:
-            # the raw scores read back from each booster (start included) give its own
-            # predict_proba through the softmax
-            assert float(r["log_loss"]) == pytest.approx(float(r["log_loss_softmax"]), rel=1e-6)
-            assert float(r["ECE"]) == pytest.approx(float(r["ECE_softmax"]), abs=1e-6)
-    for r in rows:
-        if r["config"] == "focal g=2 a=inv":
-            # the posterior undoes alpha; the softmax of alpha-weighted scores does not
-            assert float(r["ECE"]) < float(r["ECE_softmax"])
-            assert r["hessian"] == "clipped" and r["start"] == "zero" and r["alpha"] == "inv"
-            assert 0.0 <= float(r["neg_hess"]) < 0.5  # rows where the exact hessian is < 0
-    study.main(args)  # resumes: nothing left to do
-    assert len(list(csv.DictReader(out.read_text().splitlines()))) == len(rows)
-
-    report.main(["--csv", str(out), "--out", str(tmp_path / "tables.md"),
-                 "--plots", str(tmp_path / "plots")])
-    text = (tmp_path / "tables.md").read_text()
-    assert "| synthetic: Δmacro AP | xgboost | lightgbm | catboost |" in text
-    diff = report.paired(report.load(out), "macro_AP")
-    assert (diff.xs("softmax", level="config")["mean"] == 0).all()  # softmax minus itself
-    assert diff.xs("weighted softmax", level="config")["n"].tolist() == [2, 2, 2]
-    assert (tmp_path / "plots" / "multiclass_delta_ap_vs_gamma.png").stat().st_size > 10_000
+    study.main(["--study", "multiclass", "--datasets", "synthetic", "--boosters", "xgboost",
+                "--seeds", "0", "1", "--gammas", "2", "--n-estimators", "15", "--n-jobs", "1",
+                "--out", str(tmp_path), "--tables", str(tmp_path / "t.md")])
+    res = json.loads((tmp_path / "multiclass" / "synthetic-xgboost" / "results.json").read_text())
+    assert res["settings"]["classes"] == [0, 1, 2, 3] and res["settings"]["rare_class"] == 3
+    assert [r["config"] for r in res["summary"]] == [
+        "log-loss", "weighted log-loss", "focal g=2 a=-", "focal g=2 a=balanced"]
+    for f in res["folds"]:
+        tr, va, te = synthetic.split(f["repeat"])
+        assert f["n_test"] == len(te) and 0.25 < f["AP"] <= 1.0 and 0 < f["rounds"] <= 15
+        assert f["n_train"] == len(tr) + len(va)
+    assert "## multiclass: synthetic-xgboost" in (tmp_path / "t.md").read_text()

@@ -313,6 +313,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         return self._proba(self.decision_function(X))
 
     def _proba(self, z):
+        return self._proba_loss().predict_proba(z)
+
+    def _proba_loss(self):
+        """The loss whose ``predict_proba`` gives this ``predict_proba`` (also ONNX export's)."""
         # proba is read here (it does not change training), the loss is the fitted one
         proba = check.choice("proba", self.proba, _PROBA)
         fitted = getattr(self, "loss_", None) or self.focal_loss()  # None: pickled before loss_
@@ -320,7 +324,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             # at gamma = 0 without class weights the focal posterior is exactly the link
             fitted = FocalLoss(gamma=0.0) if len(self.classes_) == 2 else fitted.replace(
                 gamma=0.0, alpha=None, label_smoothing=0.0)
-        return fitted.predict_proba(z)
+        return fitted
 
     def predict(self, X):
         """The class with the highest probability."""
