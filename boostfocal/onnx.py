@@ -5,7 +5,7 @@ operators.
 and LightGBM, CatBoost's own ``save_model(format="onnx")``), keeps them as one
 ``TreeEnsembleRegressor`` that outputs the raw scores (start included), and appends the loss's
 posterior in float64: ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
-``_backends.bind`` to ONNX operators (``_Ops``) instead of numpy ufuncs, so the math has one
+``_bind.bind`` to ONNX operators (``_Ops``) instead of numpy ufuncs, so the math has one
 source. Outputs: ``label`` and ``probabilities`` (float32, like ``predict_proba``). Needs the
 ``[onnx]`` extra. Limits and the recipe: docs/deployment.md.
 """
@@ -397,8 +397,8 @@ def _posterior(b, z, loss, k):
     formulas of ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
     ``_backends`` to ONNX operators; label smoothing undone as ``posterior`` does."""
     from . import _math, _multiclass_math
-    from ._backends import (_FUNCS, _MULTICLASS_FUNCS, _eager_primitives,
-                            _multiclass_primitives, bind)
+    from ._backends import _eager_primitives, _multiclass_primitives
+    from ._bind import FUNCS as _FUNCS, MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind
 
     ops = _Ops(b)
     eps = loss.label_smoothing
