@@ -145,6 +145,25 @@ def zero_weights(consequence):
     return ValueError(f"sample_weight sums to zero: {consequence}")
 
 
+def frequencies(counts):
+    """Weighted counts as frequencies (summing to 1); ValueError when they sum to zero."""
+    total = float(np.sum(counts))
+    if not total > 0.0:
+        raise zero_weights(NO_CONSTANT)
+    return np.asarray(counts, dtype=np.float64) / total
+
+
+def wrong_family(who, family, seen):
+    """The ValueError for scores or parameters of the other family than ``who``'s."""
+    if family == "binary":
+        return ValueError(f"{who} is binary (one raw score per row, labels in [0, 1]) but got "
+                          f"{seen}; for multi-class focal loss use MulticlassFocalObjective / "
+                          "MulticlassFocalMetric (num_class = K)")
+    return ValueError(f"{who} needs one raw score per class (num_class = K >= 2, labels "
+                      f"0..K-1) but got {seen}; for binary focal loss use FocalObjective / "
+                      "FocalMetric")
+
+
 # -- class-index labels, as the boosters store them (floats 0..K-1) --------------------------
 def class_indices(y, name="y_true"):
     """``y`` as a non-empty 1-D numeric numpy array ((n, 1) squeezed); values not checked."""

@@ -46,9 +46,6 @@ from . import _spec, _stored
 from . import _checks as check
 from ._adapter import (FocalParams, MulticlassFocalParams, caller_module, fitting_model,
                        warn_missing)
-from ._family import binary_start, class_frequencies, multiclass_start, start_rows
-from .loss import FocalLoss
-from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
            "train", "dask_fit", "add_init_score", "predict_proba", "posterior"]
@@ -69,22 +66,11 @@ class _Binary:
     start_rows = "np.full(len(y), start)"
 
     @staticmethod
-    def scores(preds, who):
-        if np.ndim(preds) != 1:
-            raise ValueError(
-                f"{who} is binary: got raw scores of shape {np.shape(preds)} (num_class > 1); "
-                "for multi-class focal loss use MulticlassFocalObjective / MulticlassFocalMetric"
-            )
-        return preds
-
-    @staticmethod
     def num_class(params):
         if any((check.integer_like("num_class", k) or 1) > 1 for k in _find(params, _NUM_CLASS)):
             raise ValueError("FocalObjective is binary: num_class must be 1; for multi-class "
                              "focal loss use MulticlassFocalObjective / MulticlassFocalMetric")
         return None
-
-    start = staticmethod(binary_start)
 
 
 
@@ -95,14 +81,6 @@ class _Multiclass:
     start_rows = "np.tile(start, (len(y), 1))"
 
     @staticmethod
-    def scores(preds, who):
-        if np.ndim(preds) != 2 or np.shape(preds)[1] < 2:
-            raise ValueError(
-                f"{who} needs one raw score per class: got shape {np.shape(preds)}; set "
-                "num_class = K >= 2 (for binary focal loss use FocalObjective / FocalMetric)")
-        return preds
-
-    @staticmethod
     def num_class(params):
         given = [check.integer_like("num_class", k) for k in _find(params, _NUM_CLASS)]
         if not given or any(k is None or k < 2 for k in given) or len(set(given)) > 1:
@@ -110,20 +88,18 @@ class _Multiclass:
                              f"number of classes); got {_find(params, _NUM_CLASS) or None!r}")
         return given[0]
 
-    start = staticmethod(multiclass_start)
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
-_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
-def _unpack(arg0, arg1, weight, family, who):
+def _unpack(arg0, arg1, weight, loss, who):
     """(y, raw scores, w) from either calling convention, the scores' shape checked."""
     if isinstance(arg1, lgb.Dataset):  # lightgbm.train: (preds, train_data)
         preds, y, weight = arg0, arg1.get_label(), arg1.get_weight()
     else:  # scikit-learn / Dask wrapper: (y_true, y_pred, weight, group)
         y, preds = arg0, arg1
-    return y, family.scores(preds, who), weight
+    return y, loss.check_scores(preds, who), weight
 
 
 class _Objective:
@@ -144,7 +120,7 @@ class _Objective:
         self._refuse_foreign(module, train_data_or_y_pred)
         if module == "lightgbm.sklearn":
             warn_missing("LGBMClassifier", self, _sklearn_missing(self))
-        y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self._family,
+        y, z, w = _unpack(preds_or_y_true, train_data_or_y_pred, weight, self.loss,
                           type(self).__name__)
         return self.gradient_hessian(y, z, w)
 
@@ -156,7 +132,7 @@ class _Objective:
         multiclass objective K floats (K = ``num_class``, default the largest label + 1). For
         ``LGBMClassifier.fit(init_score=...)`` repeat it per row (``np.tile(start, (n, 1))``
         for multiclass) and fold it in afterwards with ``add_init_score``."""
-        return self._family.start(self.loss, y, sample_weight, num_class)
+        return self.loss.start(y, sample_weight, num_class)
 
 
 class _Metric:
@@ -170,7 +146,7 @@ class _Metric:
     def __call__(self, preds_or_y_true, eval_data_or_y_pred, weight=None, group=None):
         """``(preds, eval_data)`` from ``lightgbm.train``; ``(y_true, y_pred, weight, group)``
         from the scikit-learn wrapper."""
-        y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, self._family,
+        y, z, w = _unpack(preds_or_y_true, eval_data_or_y_pred, weight, self.loss,
                           type(self).__name__)
         return self.name, self.loss.mean_loss(y, z, w), False
 
@@ -375,11 +351,11 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
         raise ValueError("give init_model or a constant init_score, not both: the init model's "
                          "predictions are the start")
     if family is _MULTICLASS:  # labels checked before training, whatever the start
-        class_frequencies(_label(train_set), _weight(train_set), num_class)
+        objective.loss.check_labels(_label(train_set), _weight(train_set), num_class)
     if init_model is not None or init_score is None:
         start = None
     elif auto:
-        start = family.start(objective.loss, _label(train_set), _weight(train_set), num_class)
+        start = objective.loss.start(_label(train_set), _weight(train_set), num_class)
     else:
         start = _constant(init_score, family, num_class)
 
@@ -400,7 +376,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     try:
         if start is not None:
             for d in datasets:
-                d.set_init_score(start_rows(start, len(_label(d))))
+                d.set_init_score(objective.loss.start_rows(start, len(_label(d))))
                 touched.append(d)
         booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                             valid_names=valid_names, feval=feval, init_model=init_model,
@@ -473,7 +449,7 @@ def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=Non
     if init_score is None:
         start = None
     elif isinstance(init_score, str):
-        start = family.start(objective.loss, y, sample_weight, num_class)
+        start = objective.loss.start(y, sample_weight, num_class)
     else:
         start = _constant(init_score, family, num_class)
     eval_X, eval_y = fit_kwargs.pop("eval_X", None), fit_kwargs.pop("eval_y", None)
@@ -546,7 +522,7 @@ def predict_proba(model, data, loss=None, **predict_kwargs):
             raise ValueError(f"{key}=True: predict_proba returns probabilities; call "
                              "booster.predict for raw scores, leaves or contributions")
     raw = booster.predict(data, raw_score=True, **predict_kwargs)
-    raw = _FAMILY_OF[type(loss)].scores(np.asarray(raw, dtype=np.float64), "predict_proba")
+    raw = loss.check_scores(np.asarray(raw, dtype=np.float64), "predict_proba")
     return loss.predict_proba(raw)
 
 

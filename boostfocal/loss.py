@@ -81,6 +81,37 @@ class FocalLoss(ValueObject):
                                 a, b, _math.MODES[hessian])):
             object.__setattr__(self, name, value)
 
+    # -- the family interface the booster adapters use -----------------------------------------
+    family = "binary"
+
+    @staticmethod
+    def check_scores(raw_score, who):
+        """``raw_score`` if it holds one score per row, else the error pointing at the
+        multiclass objects (the booster was set up with num_class > 1)."""
+        if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
+            raise check.wrong_family(who, "binary", f"raw scores of shape {raw_score.shape} "
+                                     "(num_class > 1)")
+        return raw_score
+
+    @staticmethod
+    def check_labels(y, sample_weight=None, num_class=None):
+        """Labels in [0, 1] and weights checked: (y, w) as float64."""
+        return check.target(y, sample_weight, None)
+
+    def start(self, y, sample_weight=None, num_class=None):
+        """The focal-optimal constant: ``init_score`` (numpy), or that of the weighted mean label
+        of dask collections reduced on the cluster."""
+        if hasattr(y, "__dask_graph__"):
+            from . import _dask
+
+            y, sample_weight = np.array([_dask.mean_label(y, sample_weight)]), None
+        return self.init_score(y, sample_weight)
+
+    @staticmethod
+    def start_rows(start, n):
+        """The constant start as per-row init scores (n,)."""
+        return np.full(n, float(start))
+
     # -- the loss -----------------------------------------------------------------------------
     # Inputs may be numpy arrays (the compiled numba loop; the eager numpy binding without numba)
     # or CuPy arrays (one fused CuPy kernel, on the GPU). Results live where the inputs did.

@@ -30,6 +30,32 @@ _PARAMS = _spec.names(_spec.MULTICLASS)
 SOFT_LABEL_TOL = _mm.SOFT_LABEL_TOL
 
 
+def class_frequencies(y, sample_weight=None, num_class=None):
+    """Weighted class frequencies (K,) of class-index labels, after checking them.
+
+    K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
+    0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
+    """
+    num_class = check.num_class(num_class)
+    y = check.class_indices(y)
+    lo, hi = float(y.min()), float(y.max())
+    nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
+    check.class_range(lo, hi, nonintegral, num_class)
+    k = num_class if num_class is not None else max(int(hi) + 1, 2)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
+        if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
+            raise check.bad_weights()
+    else:
+        w = None
+    counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
+    return check.frequencies(counts)
+
+
 class MulticlassFocalLoss(ValueObject):
     r"""K-class focal loss on raw scores z (n, K), p = softmax(z), with analytic derivatives.
 
@@ -80,6 +106,43 @@ class MulticlassFocalLoss(ValueObject):
         for name, value in zip(_PARAMS + ("_mode", "_k"),
                                (*values.values(), _mm.MODES[values["hessian"]], k)):
             object.__setattr__(self, name, value)
+
+    # -- the family interface the booster adapters use -----------------------------------------
+    family = "multiclass"
+
+    def check_scores(self, raw_score, who):
+        """``raw_score`` if it holds one column per class (K >= 2), else the error pointing at
+        the binary objects (the booster was set up for the other family)."""
+        if getattr(raw_score, "ndim", 0) != 2 or raw_score.shape[1] < 2:
+            raise check.wrong_family(who, "multiclass",
+                                     f"raw scores of shape {getattr(raw_score, 'shape', None)}")
+        return raw_score
+
+    @staticmethod
+    def check_labels(y, sample_weight=None, num_class=None):
+        """Class-index labels (as the boosters store them) and weights checked: their weighted
+        class frequencies (K,)."""
+        return class_frequencies(y, sample_weight, num_class)
+
+    def start(self, y, sample_weight=None, num_class=None):
+        """The focal-optimal constant vector (K,): ``init_score`` of the weighted class
+        frequencies of class-index labels (numpy, or dask collections reduced on the cluster)."""
+        if self._k is not None and num_class is not None and int(num_class) != self._k:
+            raise ValueError(f"num_class = {num_class} but the loss's alpha / gamma give K = "
+                             f"{self._k} classes: make them agree")
+        if hasattr(y, "__dask_graph__"):
+            from . import _dask
+
+            check.dask_numeric(y)
+            freq = _dask.class_frequencies(y, sample_weight, num_class)
+        else:
+            freq = class_frequencies(y, sample_weight, num_class)
+        return np.asarray(self.init_score(freq[None, :]), dtype=np.float64)
+
+    @staticmethod
+    def start_rows(start, n):
+        """The constant start as per-row init scores (n, K)."""
+        return np.tile(np.asarray(start, dtype=np.float64), (n, 1))
 
     @property
     def n_classes(self):

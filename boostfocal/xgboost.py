@@ -47,9 +47,7 @@ from . import _checks as check
 from . import _xgb_resident
 from ._adapter import (FocalParams, MulticlassFocalParams, SetupWarning, caller_module,
                        fitting_model, warn_missing)
-from ._family import binary_start, class_frequencies, multiclass_start
 from .loss import FocalLoss
-from .multiclass import MulticlassFocalLoss
 
 __all__ = ["FocalObjective", "FocalMetric", "MulticlassFocalObjective", "MulticlassFocalMetric",
            "train", "dask_train", "predict_proba"]
@@ -93,16 +91,7 @@ class _Binary:
 
     @staticmethod
     def wrong(what):
-        return ValueError(
-            f"{what}: boostfocal's XGBoost objective is binary (FocalObjective / FocalMetric: "
-            "one margin per row, labels in [0, 1]); for multi-class focal loss use "
-            "MulticlassFocalObjective / MulticlassFocalMetric (num_class = K)")
-
-    def margins(self, raw_score, who):
-        """The (n,) margins, or a clear error when XGBoost passes one column per class."""
-        if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
-            raise self.wrong(f"{who} got margins of shape {raw_score.shape} (num_class > 1)")
-        return raw_score
+        return check.wrong_family("boostfocal's XGBoost FocalObjective", "binary", what)
 
     def check_params(self, out):
         objective = out.get("objective")
@@ -119,8 +108,6 @@ class _Binary:
             out["num_class"] = num_class  # "1.0" -> 1: XGBoost parses ints strictly
         return None
 
-    start = staticmethod(binary_start)
-
     @staticmethod
     def base_score(start):
         return base_score_for(start)
@@ -134,16 +121,7 @@ class _Multiclass:
 
     @staticmethod
     def wrong(what):
-        return ValueError(
-            f"{what}: MulticlassFocalObjective / MulticlassFocalMetric need num_class = K >= 2 "
-            "(one margin per class, labels 0..K-1); for binary focal loss use FocalObjective / "
-            "FocalMetric")
-
-    def margins(self, raw_score, who):
-        if getattr(raw_score, "ndim", 0) != 2 or raw_score.shape[1] < 2:
-            raise self.wrong(f"{who} got margins of shape {getattr(raw_score, 'shape', None)} "
-                             "(is num_class set?)")
-        return raw_score
+        return check.wrong_family("MulticlassFocalObjective", "multiclass", what)
 
     def check_params(self, out):
         objective = out.get("objective")
@@ -158,8 +136,6 @@ class _Multiclass:
             raise self.wrong(f"params['num_class'] = {out.get('num_class')!r}")
         out["num_class"] = num_class  # "4.0" -> 4: XGBoost parses ints strictly
         return num_class
-
-    start = staticmethod(multiclass_start)
 
     @staticmethod
     def base_score(start):
@@ -176,7 +152,6 @@ class _Multiclass:
 
 
 _BINARY, _MULTICLASS = _Binary(), _Multiclass()
-_FAMILY_OF = {FocalLoss: _BINARY, MulticlassFocalLoss: _MULTICLASS}
 
 
 def _checked_params(params, family=_BINARY):
@@ -216,7 +191,7 @@ class _Objective:
         module = caller_module()
         self._refuse_foreign(module, arg2)
         if isinstance(arg2, xgb.DMatrix):
-            z = self._family.margins(arg1, type(self).__name__)
+            z = self.loss.check_scores(arg1, type(self).__name__)
             if z.shape[0] and z.flat[0] == _PLACEHOLDER_MARGIN:  # O(1) unless it may be round 0
                 _warn_if_placeholder_start(z, type(self).__name__)
             return self._native_round(z, arg2)
@@ -268,7 +243,7 @@ class _Objective:
         elif type(y).__name__ == "DaskDMatrix":
             raise TypeError("a DaskDMatrix does not give its labels back: pass the dask "
                             "collection of labels (and sample_weight) it was built from")
-        return self._family.start(self.loss, y, w, num_class)
+        return self.loss.start(y, w, num_class)
 
 
 class FocalObjective(_Objective, FocalParams):
@@ -305,7 +280,7 @@ class FocalObjective(_Objective, FocalParams):
         With ``device="cuda"`` the arrays are moved to the GPU and the result is a pair of CuPy
         arrays, which XGBoost takes without a copy back to the host.
         """
-        z = _BINARY.margins(raw_score, "FocalObjective")
+        z = self.loss.check_scores(raw_score, "FocalObjective")
         if z.shape[0] == 0:  # an empty xgboost.dask shard
             return np.zeros(0), np.zeros(0)
         ordinal = _gpu_ordinal(self.device)
@@ -353,7 +328,7 @@ class MulticlassFocalObjective(_Objective, MulticlassFocalParams):
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None):
         """(n, K) margins -> (grad, hess), weighted, the hessian times ``hessian_scale``."""
-        z = _MULTICLASS.margins(raw_score, type(self).__name__)
+        z = self.loss.check_scores(raw_score, type(self).__name__)
         if z.shape[0] == 0:  # an empty xgboost.dask shard
             return np.zeros(z.shape), np.zeros(z.shape)
         grad, hess = self.loss.gradient_hessian(y_true, z, sample_weight,
@@ -443,7 +418,7 @@ class _Metric:
 
     def mean_loss(self, y, raw_score, sample_weight=None):
         """The loss's ``mean_loss``, all-reduced over the workers in distributed training."""
-        z = self._family.margins(raw_score, type(self).__name__)
+        z = self.loss.check_scores(raw_score, type(self).__name__)
         if not collective.is_distributed():
             return self.loss.mean_loss(y, z, sample_weight)
         sums = np.zeros(2)  # [sum w L, sum w] of this worker's shard (zeros if it is empty)
@@ -508,7 +483,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
         if params.get("base_score") is None:
             params["base_score"] = obj.base_score(dtrain, num_class=params.get("num_class"))
         elif obj._family is _MULTICLASS:  # still check the labels before the first round
-            class_frequencies(*_labels_weights(dtrain), num_class=params["num_class"])
+            obj.loss.check_labels(*_labels_weights(dtrain), num_class=params["num_class"])
     device = params.get("device")
     if getattr(obj, "device", False) is None and _gpu_ordinal(device) is not None:
         obj = FocalObjective(**{**obj.params(), "device": device})
@@ -596,5 +571,4 @@ def predict_proba(model, data, loss=None, **predict_kwargs):
         margins = booster.predict(data, output_margin=True, **predict_kwargs)
     else:
         margins = booster.inplace_predict(data, predict_type="margin", **predict_kwargs)
-    family = _FAMILY_OF[type(loss)]
-    return loss.predict_proba(family.margins(np.asarray(margins), "predict_proba"))
+    return loss.predict_proba(loss.check_scores(np.asarray(margins), "predict_proba"))

@@ -185,8 +185,8 @@ def test_lightgbm_integral_float_rounds_and_wrong_containers(data):
 # --- XGBoost adapter ----------------------------------------------------------------------------
 @pytest.mark.parametrize("params, fragment", [
     ({"num_class": "abc"}, r"params\['num_class'\] must be an integer, got 'abc'"),
-    ({"num_class": "2.0"}, r"params\['num_class'\] = '2.0': boostfocal's XGBoost objective is "
-                           "binary"),
+    ({"num_class": "2.0"}, r"XGBoost FocalObjective is binary .* but got "
+                           r"params\['num_class'\] = '2.0'"),
     ({"scale_pos_weight": "abc"}, r"params\['scale_pos_weight'\] must be a number, got 'abc'"),
     ({"scale_pos_weight": "4"}, r"params\['scale_pos_weight'\] = '4': XGBoost ignores it"),
 ])
