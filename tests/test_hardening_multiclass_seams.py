@@ -112,7 +112,7 @@ def test_catboost_kernel_needs_an_integer_k():
 def test_xgb_classifier_reports_the_clipped_start():
     pytest.importorskip("xgboost")
     from boostfocal.estimators import FocalXGBClassifier
-    from boostfocal.xgboost import _MAX_START
+    from boostfocal.xgboost._facts import MAX_START as _MAX_START
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(2000, 3))
