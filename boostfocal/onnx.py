@@ -102,12 +102,10 @@ def _kind(booster):
 
 
 def _stored_text(kind, booster):
-    if kind == "xgboost":
-        return booster.attr(_stored.KEY)
-    if kind == "lightgbm":
-        from .lightgbm import _stored_text as text
+    if kind in ("xgboost", "lightgbm"):  # the adapter's _model reads its own storage
+        import importlib
 
-        return text(booster)
+        return importlib.import_module(f"boostfocal.{kind}._model").stored_text(booster)
     from .catboost import _model_loss
 
     try:  # the live objective, or the metadata of a saved model

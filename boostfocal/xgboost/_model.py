@@ -13,6 +13,11 @@ def store(booster, loss):
     booster.set_attr(**{_stored.KEY: _stored.dumps(loss)})
 
 
+def stored_text(booster):
+    """The stored loss's JSON, or None."""
+    return booster.attr(_stored.KEY)
+
+
 def predict_proba(model, data, loss=None, **predict_kwargs):
     """Calibrated class probabilities of a focal-trained XGBoost model: the loss's posterior
     ``predict_proba`` of its margins (``Booster.predict`` gives their sigmoid / softmax);
@@ -31,7 +36,7 @@ def predict_proba(model, data, loss=None, **predict_kwargs):
     booster = model.get_booster() if hasattr(model, "get_booster") else model
     if not isinstance(booster, xgb.Booster):
         raise TypeError(f"model must be an xgboost.Booster, got {type(model).__name__}")
-    loss = _stored.resolve(loss, booster.attr(_stored.KEY), "this XGBoost booster",
+    loss = _stored.resolve(loss, stored_text(booster), "this XGBoost booster",
                            "Pass loss=FocalLoss(...) / MulticlassFocalLoss(...) (or the "
                            "objective it was trained with).")
     best = booster.attr("best_iteration")
