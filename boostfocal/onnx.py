@@ -102,16 +102,10 @@ def _kind(booster):
 
 
 def _stored_text(kind, booster):
-    if kind in ("xgboost", "lightgbm"):  # the adapter's _model reads its own storage
-        import importlib
+    """The loss stored in a native model: each adapter's ``_model`` reads its own storage."""
+    import importlib
 
-        return importlib.import_module(f"boostfocal.{kind}._model").stored_text(booster)
-    from .catboost import _model_loss
-
-    try:  # the live objective, or the metadata of a saved model
-        return _stored.dumps(_model_loss(booster))
-    except ValueError:
-        return None
+    return importlib.import_module(f"boostfocal.{kind}._model").stored_text(booster)
 
 
 def _n_outputs(kind, booster, n_features):
