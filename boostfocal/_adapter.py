@@ -16,7 +16,7 @@ from . import _spec
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
-_BOOSTERS = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost"}
+_BOOSTERS = {b.package: b.name for b in _spec.BOOSTERS}
 _WARNED = set()  # keys of the once-per-process warnings already given
 
 

@@ -60,6 +60,21 @@ ESTIMATOR = tuple(p._replace(default="clipped") if p.name == "hessian" else p fo
 )
 
 
+class Booster(NamedTuple):
+    package: str    # boostfocal.<package> adapts the booster of the same import name
+    name: str       # how messages spell it
+    estimator: str  # the scikit-learn class in boostfocal.estimators.<package>
+
+
+# The one list of boosters: the adapters' refusals, the lazy estimator names, demo, warmup and
+# compare read it (a fourth booster is one more row here and its package).
+BOOSTERS = (
+    Booster("xgboost", "XGBoost", "FocalXGBClassifier"),
+    Booster("lightgbm", "LightGBM", "FocalLGBMClassifier"),
+    Booster("catboost", "CatBoost", "FocalCatBoostClassifier"),
+)
+
+
 def names(params):
     return tuple(p.name for p in params)
 

@@ -11,7 +11,7 @@ from catboost import CatBoost, CatBoostClassifier, Pool
 from .. import _catboost_gpu, _stored
 from .. import _checks as check
 from ._facts import GPU_REFUSAL, MULTICLASS_THREAD_COUNT, ONE_SCORE, on_gpu
-from ._objective import METRICS, OBJECTIVES, MulticlassFocalObjective, _has_baseline, fitting
+from ._objective import METRICS, OBJECTIVES, MulticlassFocalObjective, has_baseline, fitting
 
 
 def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
@@ -46,7 +46,7 @@ def fit(model, X, y=None, *, eval_set=None, start=None, **fit_params):
         if "baseline" in fit_params or "sample_weight" in fit_params:
             raise ValueError("baseline and sample_weight must be None when X is a catboost.Pool")
         labels, weights = X.get_label(), _pool_weights(X)
-        given = _has_baseline(X)
+        given = has_baseline(X)
     else:
         if y is None:
             raise ValueError("y is required when X is not a catboost.Pool")
@@ -242,7 +242,7 @@ def _hard_binary(labels):
 
 
 def _lend_start(pool, start, lent):
-    if np.any(np.asarray(start) != 0.0) and not _has_baseline(pool):
+    if np.any(np.asarray(start) != 0.0) and not has_baseline(pool):
         pool.set_baseline(_baseline(start, pool.num_row()))
         lent.append(pool)
 

@@ -113,7 +113,7 @@ def _plain_missing(objective):
     if params.get("class_names") is None:
         missing.append(pieces["class_names"])
     X = local.get("X")
-    if local.get("baseline") is None and not (isinstance(X, Pool) and _has_baseline(X)):
+    if local.get("baseline") is None and not (isinstance(X, Pool) and has_baseline(X)):
         missing.append(pieces["baseline"])
     given = params.get("eval_metric")
     if isinstance(given, _Metric) and given.loss != objective.loss:
@@ -210,7 +210,7 @@ OBJECTIVES = (FocalObjective, MulticlassFocalObjective)
 METRICS = {FocalObjective: FocalMetric, MulticlassFocalObjective: MulticlassFocalMetric}
 
 
-def _has_baseline(pool):
+def has_baseline(pool):
     b = pool.get_baseline()
     return b is not None and np.size(b) > 0 and bool(np.any(np.asarray(b) != 0.0))
 

@@ -114,6 +114,16 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 
     _shared_names: dict = {}  # shared parameter -> the booster's name for it
     _estimator_only: tuple = ()  # keywords the estimator reads itself (e.g. importance_type)
+    _package = None  # the booster's adapter: boostfocal.<_package>
+
+    def _objective_and_metric(self, loss):
+        """The adapter's objective and metric for ``loss``'s family (binary or multiclass)."""
+        import importlib
+
+        adapter = importlib.import_module(f"boostfocal.{self._package}")
+        prefix = "" if loss.family == "binary" else "Multiclass"
+        return (getattr(adapter, f"{prefix}FocalObjective").from_loss(loss),
+                getattr(adapter, f"{prefix}FocalMetric").from_loss(loss))
 
     def booster_params(self):
         """Keywords for the booster: the shared parameters that are set, under the booster's own

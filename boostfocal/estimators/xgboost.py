@@ -7,8 +7,7 @@ import numpy as np
 import xgboost as xgb
 from sklearn.utils.validation import check_is_fitted
 
-from ..xgboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
-                        MulticlassFocalObjective, train)
+from ..xgboost import train
 from ..xgboost._facts import FACTS
 from ._base import FocalClassifierBase
 
@@ -34,6 +33,7 @@ class FocalXGBClassifier(FocalClassifierBase):
                        "n_jobs": ("nthread",)}
 
     _sparse = ("csr", "csc")
+    _package = "xgboost"
     _estimator_only = ("importance_type",)
 
     # scikit-learn checks that fail for XGBoost itself (its built-in objective too), with the reason
@@ -46,8 +46,7 @@ class FocalXGBClassifier(FocalClassifierBase):
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         multiclass = self.n_classes_ > 2
-        obj = (MulticlassFocalObjective if multiclass else FocalObjective).from_loss(loss)
-        metric = (MulticlassFocalMetric if multiclass else FocalMetric).from_loss(loss)
+        obj, metric = self._objective_and_metric(loss)
         params = {"verbosity": 0}
         params.update(self.booster_params())
         if "base_score" in params:

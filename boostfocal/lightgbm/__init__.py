@@ -32,7 +32,7 @@ value and skips it silently (``Booster.params`` does not list it); the older for
 ``[boostfocal_loss: <JSON>]`` made it print "Ignoring unrecognized parameter" on every load,
 and is still read.
 """
-from ._model import _store_loss, add_init_score, posterior, predict_proba  # noqa: F401
+from ._model import add_init_score, posterior, predict_proba
 from ._objective import FocalMetric, FocalObjective, MulticlassFocalMetric, MulticlassFocalObjective
 from ._train import dask_fit, train
 

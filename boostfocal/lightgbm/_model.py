@@ -18,7 +18,7 @@ _LOSS_LINE = re.compile(r"^\[" + _stored.KEY + r"(?:=([^:\]\n]*): |: ([^\]\n]*))
 _END = "end of parameters\n"
 
 
-def _store_loss(booster, loss):
+def store(booster, loss):
     """Reload ``booster`` from its own text with the line ``[boostfocal_loss=...: ]`` added to
     its parameters block (see the module docstring). Keeps its Python attributes
     (``best_iteration``, ``best_score``, ``params``) and every tree."""

@@ -168,3 +168,6 @@ class MulticlassFocalMetric(_Metric, MulticlassFocalParams):
 
     __slots__ = ()
     _family = MULTICLASS
+
+
+OBJECTIVES = (FocalObjective, MulticlassFocalObjective)  # what train accepts

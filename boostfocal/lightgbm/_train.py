@@ -11,8 +11,8 @@ import numpy as np
 from .. import _checks as check
 from ._facts import (BINARY, LINEAR, METRIC, MULTICLASS, NUM_CLASS, OBJECTIVE, SCALE_POS,
                      UNBALANCE, find)
-from ._model import _store_loss, add_init_score
-from ._objective import FocalMetric, MulticlassFocalMetric, _Objective
+from ._model import store, add_init_score
+from ._objective import OBJECTIVES, FocalMetric, MulticlassFocalMetric
 
 
 def _constructed(dataset):
@@ -142,7 +142,7 @@ def train(params, train_set, num_boost_round=100, valid_sets=None, valid_names=N
     if folded:
         add_init_score(booster, start)
     if not kwargs.get("keep_training_booster", False):
-        _store_loss(booster, objective.loss)
+        store(booster, objective.loss)
     return booster
 
 
@@ -162,7 +162,7 @@ def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=Non
     classifier when watching eval sets.
     """
     objective = getattr(model, "objective", None)
-    if not isinstance(objective, _Objective):
+    if not isinstance(objective, OBJECTIVES):
         raise TypeError("model must be a lightgbm.dask.DaskLGBMClassifier(objective="
                         "FocalObjective(...) or MulticlassFocalObjective(...)); got objective "
                         f"{objective!r}")
@@ -198,7 +198,7 @@ def dask_fit(model, X, y, sample_weight=None, *, init_score="auto", eval_set=Non
               **fit_kwargs)
     if start is not None and np.any(start != 0.0):
         add_init_score(model.booster_, start)
-    _store_loss(model.booster_, objective.loss)
+    store(model.booster_, objective.loss)
     return model
 
 
@@ -232,7 +232,7 @@ def _checked_params(params):
         raise TypeError(f"params must be a dict of LightGBM parameters, got "
                         f"{type(params).__name__}")
     objectives = find(params, OBJECTIVE)
-    if len(objectives) != 1 or not isinstance(objectives[0], _Objective):
+    if len(objectives) != 1 or not isinstance(objectives[0], OBJECTIVES):
         raise TypeError("boostfocal.lightgbm.train needs params['objective'] to be a "
                         "FocalObjective or MulticlassFocalObjective, got "
                         f"{objectives[0] if objectives else None!r}")

@@ -7,7 +7,7 @@ import xgboost as xgb
 from .. import _checks as check
 from . import _gpu, _model, _resident
 from ._facts import MULTICLASS, labels_weights
-from ._objective import FocalObjective, _Objective
+from ._objective import OBJECTIVES, FocalObjective
 
 
 def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
@@ -31,7 +31,7 @@ def train(params, dtrain, num_boost_round=10, *, obj, data=None, **kwargs):
         not on the booster's device, the multiclass objective) falls back to ``xgb.train``
         with a warning saying why.
     """
-    if not isinstance(obj, _Objective):
+    if not isinstance(obj, OBJECTIVES):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
                         f"{type(obj).__name__}")
     num_boost_round = check.integer("num_boost_round", num_boost_round, low=0)
@@ -74,7 +74,7 @@ def dask_train(client, params, dtrain, num_boost_round=10, *, obj, labels=None,
     """
     from xgboost import dask as dxgb
 
-    if not isinstance(obj, _Objective):
+    if not isinstance(obj, OBJECTIVES):
         raise TypeError("obj must be a FocalObjective or MulticlassFocalObjective, got "
                         f"{type(obj).__name__}")
     num_boost_round = check.integer("num_boost_round", num_boost_round, low=0)
