@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _multiclass_math as _mm
 from . import _spec
+from ._multiclass_constant import constant_minimiser
 from . import _checks as check
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
@@ -424,7 +425,7 @@ class MulticlassFocalLoss(ValueObject):
         phi_c(q) = (1 - q)^gamma_c (-log q), decreasing and convex on (0, 1) for gamma_c >= 0. So
         the minimiser is unique and satisfies u_c h_c(p_c) = lambda for every class, with
         h_c = -phi_c' decreasing: solved by bisection on log lambda (sum_c p_c(lambda) = 1),
-        each p_c by bisection on log p_c (``_constant_minimiser``), then checked (the mean
+        each p_c by bisection on log p_c (``_multiclass_constant``), then checked (the mean
         loss's exact gradient is zero to rounding, else RuntimeError).
         At gamma = 0 it is the closed form p_c proportional to u_c.
         """
@@ -481,7 +482,7 @@ class MulticlassFocalLoss(ValueObject):
         # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
         # absent class, relative to the largest weight
         log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
-        t = _constant_minimiser(log_u, gamma)
+        t = constant_minimiser(log_u, gamma)
         b = t - t.mean()
         self._check_minimum(ybar, b)
         return b
@@ -498,53 +499,3 @@ class MulticlassFocalLoss(ValueObject):
             raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
                                f"{np.max(np.abs(grad))!r}); please report this with the labels' "
                                "class shares and the loss's parameters")
-
-
-_T_MIN = -700.0  # log p floor (p >= 1e-304)
-
-
-def _log_h(t, g):
-    """log h(q) for t = log q <= 0, h = -d/dq [(1 - q)^g (-log q)] = (1 - q)^g (1/q + g r),
-    r = -log q / (1 - q) = t / expm1(t) (1 at q = 1); decreasing in t."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        om = -np.expm1(t)
-        r = np.where(t < 0.0, t / np.where(t < 0.0, np.expm1(t), 1.0), 1.0)
-        pow_term = np.where(g == 0.0, 0.0, g * np.log(om))
-        return pow_term - t + np.log1p(g * r * np.exp(t))
-
-
-def _log_p(target, g, lo, hi):
-    """t = log p_c in [lo, hi] with log h_c(t) = target (vectorised bisection; the ends where
-    the target lies outside h's range on the bracket)."""
-    for _ in range(2000):
-        mid = 0.5 * (lo + hi)
-        above = _log_h(mid, g) > target  # h too large: p must grow
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-        if np.all(hi - lo <= 4e-16 * np.maximum(1.0, np.abs(lo))):
-            break
-    return 0.5 * (lo + hi)
-
-
-def _constant_minimiser(log_u, gamma):
-    """log p (K,) minimising sum_c u_c (1 - p_c)^gamma_c (-log p_c) on the simplex: the
-    stationarity condition log u_c + log h_c(log p_c) = L for all c, L found by bisection so that
-    sum p = 1 (sum_c p_c(L) decreases in L). L lies between the smallest and the largest
-    log u_c + log h_c(-log K): the largest p is >= 1/K and the smallest <= 1/K."""
-    k = log_u.shape[0]
-    ends = log_u + _log_h(np.full(k, -np.log(k)), gamma)
-    lo, hi = float(ends.min()), float(ends.max())
-    # t(L) decreases in L: t(hi) <= t(L) <= t(lo) brackets every inner solve
-    t_lo = _log_p(hi - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
-    t_hi = _log_p(lo - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
-    t = t_hi
-    for _ in range(200):
-        if hi - lo <= 4e-16 * max(1.0, abs(lo)):
-            break
-        mid = 0.5 * (lo + hi)
-        t = _log_p(mid - log_u, gamma, t_lo, t_hi)
-        if np.exp(t).sum() > 1.0:
-            lo, t_hi = mid, t
-        else:
-            hi, t_lo = mid, t
-    return t
