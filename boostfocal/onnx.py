@@ -390,17 +390,17 @@ def _posterior(b, z, loss, k):
     ``_backends`` to ONNX operators; label smoothing undone as ``posterior`` does."""
     from . import _math, _multiclass_math
     from ._backends import eager_primitives, multiclass_primitives
-    from ._bind import FUNCS as _FUNCS, MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind
+    from ._bind import FUNCS, MULTICLASS_FUNCS, bind
 
     ops = _Ops(b)
     eps = loss.label_smoothing
     if isinstance(loss, FocalLoss):
-        m = bind(eager_primitives(ops), module=_math, names=_FUNCS)
+        m = bind(eager_primitives(ops), module=_math, names=FUNCS)
         eta = m.posterior(_Sym(b, z), loss.a, loss.b, loss.gamma)
         if eps:
             eta = ops._sym("Clip", m.unsmooth(eta, eps), 0.0, 1.0)
         return eta.name
-    m = bind(multiclass_primitives(ops), module=_multiclass_math, names=_MULTICLASS_FUNCS)
+    m = bind(multiclass_primitives(ops), module=_multiclass_math, names=MULTICLASS_FUNCS)
     alpha, gamma, g = loss._vectors(k)
     columns = [_Sym(b, b.op("Gather", z, b.const([c], np.int64), axis=1)) for c in range(k)]
     out = [None] * k  # the row e / out of the formulas: one (n, 1) column per class

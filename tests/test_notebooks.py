@@ -13,8 +13,11 @@ import ast
 import importlib.util
 import json
 import pathlib
+import warnings
 
 import pytest
+
+from boostfocal import SetupWarning
 
 HERE = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(HERE.glob("*.ipynb"))
@@ -84,7 +87,12 @@ def test_notebook_reruns_from_anywhere(path, monkeypatch, tmp_path):
     monkeypatch.setenv("BOOSTFOCAL_SMALL", "1")
     monkeypatch.chdir(tmp_path)
     committed = json.loads(path.read_text())
-    rerun = _runner().execute(json.loads(path.read_text()), path.name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rerun = _runner().execute(json.loads(path.read_text()), path.name)
+    ours = [f"{w.category.__name__}: {w.message}" for w in caught
+            if issubclass(w.category, SetupWarning) or "boostfocal" in (w.filename or "")]
+    assert not ours, f"{path.name} warned, though its setup is complete: {ours}"
     for i, (old, new) in enumerate(zip(_code_cells(committed), _code_cells(rerun))):
         assert _kinds(new) == _kinds(old), f"{path.name}, code cell {i + 1}"
     assert not list(tmp_path.iterdir()), "a notebook wrote into the working directory"
