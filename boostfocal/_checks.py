@@ -74,15 +74,7 @@ def choice(name, value, allowed):
 
 def _vector(name, x, n=None, xp=np):
     """1-D float view (float32 kept, everything numeric else as float64); ``xp`` numpy or cupy."""
-    arr = xp.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one value per row), got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: at least one row is needed")
+    arr = _column(name, xp.asarray(x), "numeric, got an array of dtype", "value")
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} rows but raw_score has {n}")
     if arr.dtype not in (np.float32, np.float64):  # also float32/64 in non-native byte order
@@ -167,16 +159,21 @@ def wrong_family(who, family, seen):
 # -- class-index labels, as the boosters store them (floats 0..K-1) --------------------------
 def class_indices(y, name="y_true"):
     """``y`` as a non-empty 1-D numeric numpy array ((n, 1) squeezed); values not checked."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric class indices, got dtype {y.dtype}")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one class index per row), got shape {y.shape}")
-    if y.shape[0] == 0:
+    return _column(name, np.asarray(y), "numeric class indices, got dtype", "class index")
+
+
+def _column(name, arr, numeric, each):
+    """A numeric 1-D array, (n, 1) squeezed, non-empty: the one shape check of label-like
+    inputs (``numeric`` and ``each`` name the expected content in the messages)."""
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be {numeric} {arr.dtype}")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one {each} per row), got shape {arr.shape}")
+    if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: at least one row is needed")
-    return y
+    return arr
 
 
 def class_range(lo, hi, nonintegral, num_class, name="y_true"):
@@ -281,6 +278,31 @@ def _overlap(a, b):
         return np.shares_memory(a, b, max_work=10_000)
     except np.exceptions.TooHardError:
         return True
+
+
+def weighted_mean(per_row, sample_weight, unweighted):
+    """sum(w L) / sum(w) of weighted per-row losses (numpy or CuPy), for both loss families;
+    ``unweighted()`` gives the rows again without weights when a sum overflows float64."""
+    xp = np if type(per_row) is np.ndarray else _namespace(per_row)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if sample_weight is None:
+            mean = float(per_row.mean())
+        else:
+            total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
+            if total <= 0.0:
+                raise zero_weights(MEAN_UNDEFINED)
+            mean = float(per_row.sum()) / total
+        if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
+            host = (lambda a: a) if xp is np else xp.asnumpy
+            w = None if sample_weight is None else host(xp.asarray(sample_weight))
+            mean = overflow_safe_mean(host(unweighted()), w)
+    return mean
+
+
+def _namespace(a):
+    from ._backends import array_namespace
+
+    return array_namespace(a)
 
 
 def overflow_safe_mean(unweighted, sample_weight):

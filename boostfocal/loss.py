@@ -65,8 +65,8 @@ class FocalLoss(ValueObject):
     __init__ = _spec.make_init(_spec.BINARY)
 
     def _init(self, values):
-        gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian = _spec.checked(
-            _spec.BINARY, values).values()
+        values = _spec.checked(_spec.BINARY, values)
+        alpha, pos_weight = values["alpha"], values["pos_weight"]
         if alpha is not None and pos_weight is not None:
             raise ValueError("give alpha (Keras / Lin et al. balancing) or pos_weight (focal-loss "
                              "package), not both")
@@ -76,9 +76,8 @@ class FocalLoss(ValueObject):
             a, b = pos_weight, 1.0
         else:
             a, b = 1.0, 1.0
-        for name, value in zip(_PARAMS + ("a", "b", "_mode"),
-                               (gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian,
-                                a, b, _math.MODES[hessian])):
+        values.update(a=a, b=b, _mode=_math.MODES[values["hessian"]])
+        for name, value in values.items():
             object.__setattr__(self, name, value)
 
     # -- the family interface the booster adapters use -----------------------------------------
@@ -132,20 +131,8 @@ class FocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        xp = array_namespace(per_row)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if sample_weight is None:
-                mean = float(per_row.mean())
-            else:
-                total = float(xp.asarray(sample_weight, dtype=float).sum())
-                if total <= 0.0:
-                    raise check.zero_weights(check.MEAN_UNDEFINED)
-                mean = float(per_row.sum()) / total
-            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
-                host = (lambda a: a) if xp is np else xp.asnumpy
-                w = None if sample_weight is None else host(xp.asarray(sample_weight))
-                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
-        return mean
+        return check.weighted_mean(per_row, sample_weight,
+                                   lambda: self.loss(y_true, raw_score))
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
                          out=None, scale=1.0):

@@ -289,20 +289,8 @@ class MulticlassFocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if sample_weight is None:
-                mean = float(per_row.mean())
-            else:
-                total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
-                if total <= 0.0:
-                    raise check.zero_weights(check.MEAN_UNDEFINED)
-                mean = float(per_row.sum()) / total
-            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
-                host = (lambda a: a) if xp is np else xp.asnumpy
-                w = None if sample_weight is None else host(xp.asarray(sample_weight))
-                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
-        return mean
+        return check.weighted_mean(per_row, sample_weight,
+                                   lambda: self.loss(y_true, raw_score))
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0,
                          hessian_scale=1.0):

@@ -196,8 +196,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         if classes is None:
             classes = getattr(self, "classes_", (0, 1))
         if len(classes) <= 2:
-            return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
-                             self.hessian, self.min_hessian)
+            return FocalLoss(**{name: getattr(self, name) for name in _spec.names(_spec.BINARY)})
         from ..multiclass import MulticlassFocalLoss
 
         if self.pos_weight is not None:
@@ -205,10 +204,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                              f"binary problem, but y has {len(classes)} classes: pass alpha, one "
                              "weight per class (a sequence in classes_ order or a dict keyed by "
                              "class label)")
-        return MulticlassFocalLoss(
-            _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
-            _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False),
-            self.label_smoothing, self.hessian, self.min_hessian)
+        shared = {name: getattr(self, name) for name in _spec.names(_spec.MULTICLASS)}
+        return MulticlassFocalLoss(**{
+            **shared, "gamma": _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
+            "alpha": _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False)})
 
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None,
             early_stopping_rounds=None):
