@@ -119,14 +119,14 @@ def _build(loss, k, lower=False):
         raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
                          f"{loss.n_classes}")
     global _ROW
-    alpha, gamma, _ = loss._vectors(k)
+    alpha, gamma, _ = loss.vectors(k)
     if _ROW is None:
         _ROW = _row_function()
-    params = (alpha, gamma, loss.label_smoothing, loss._mode, loss.min_hessian)
+    params = (alpha, gamma, loss.label_smoothing, loss.mode, loss.min_hessian)
     if k > TUPLE_MAX:
         return _generic(k, params)
     constants = {"ROW": _ROW, "ALPHA": alpha, "GAMMA": gamma, "EPS": loss.label_smoothing,
-                 "MODE": loss._mode, "FLOOR": loss.min_hessian}
+                 "MODE": loss.mode, "FLOOR": loss.min_hessian}
     return compile_kernel(k, constants, lower=lower)
 
 

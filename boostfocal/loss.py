@@ -80,6 +80,11 @@ class FocalLoss(ValueObject):
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
+    @property
+    def mode(self):
+        """The hessian mode's code (``_math.MODES[hessian]``), as the compiled kernels take it."""
+        return self._mode
+
     # -- the family interface the booster adapters use -----------------------------------------
     family = "binary"
 

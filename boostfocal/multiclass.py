@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _multiclass_math as _mm
+from . import _multiclass_inputs as inputs
 from . import _spec
 from ._multiclass_constant import constant_minimiser
 from . import _checks as check
@@ -108,6 +109,11 @@ class MulticlassFocalLoss(ValueObject):
                                (*values.values(), _mm.MODES[values["hessian"]], k)):
             object.__setattr__(self, name, value)
 
+    @property
+    def mode(self):
+        """The hessian mode's code (``_math.MODES[hessian]``), as the compiled kernels take it."""
+        return self._mode
+
     # -- the family interface the booster adapters use -----------------------------------------
     family = "multiclass"
 
@@ -151,7 +157,7 @@ class MulticlassFocalLoss(ValueObject):
         return self._k
 
     # -- per-class parameter vectors --------------------------------------------------------
-    def _vectors(self, k):
+    def vectors(self, k):
         """(alpha (K,), gamma (K,), G): G the common gamma or ANY_GAMMA."""
         alpha = np.ones(k) if self.alpha is None else np.array(self.alpha)
         if isinstance(self.gamma, tuple):
@@ -162,83 +168,6 @@ class MulticlassFocalLoss(ValueObject):
         return alpha, gamma, float(g)
 
     # -- inputs --------------------------------------------------------------------------------
-    def _scores(self, raw_score, xp=np):
-        """z as a 2-D float32/float64 ``xp`` array (any order), K checked; CuPy: float64."""
-        if type(raw_score) is not np.ndarray or raw_score.dtype.char not in "fd":
-            arr = xp.asarray(raw_score)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"raw_score must be numeric, got an array of dtype {arr.dtype}")
-            raw_score = arr.astype(xp.float64)
-        if not raw_score.dtype.isnative:
-            raw_score = raw_score.astype(raw_score.dtype.newbyteorder("="))
-        if raw_score.ndim != 2:
-            raise ValueError(f"raw_score must be 2-D (n rows, K classes), got shape "
-                             f"{raw_score.shape}")
-        n, k = raw_score.shape
-        if n == 0:
-            raise ValueError("raw_score is empty: at least one row is needed")
-        if k < 2:
-            raise ValueError(f"raw_score must have K >= 2 columns (one per class), got {k}")
-        if self._k is not None and k != self._k:
-            raise ValueError(f"raw_score has {k} columns (the booster's num_class) but alpha/gamma "
-                             f"give K = {self._k} classes")
-        return raw_score
-
-    def _check_scores(self, z, xp=np):
-        if not xp.isfinite(z).all():
-            raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
-
-    @staticmethod
-    def _label_array(y_true, n, k, xp=np):
-        """y_true as (n,) or (n, K) float64 C-contiguous, its shape checked (not its values)."""
-        y = xp.asarray(y_true)
-        if y.dtype.kind not in "biuf":
-            raise TypeError(f"y_true must be numeric class indices or label rows, got dtype "
-                            f"{y.dtype}")
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim not in (1, 2) or y.shape[0] != n:
-            raise ValueError(f"y_true must be (n,) class indices or (n, K) label rows for n = "
-                             f"{n} rows, got shape {y.shape}")
-        if y.ndim == 2 and y.shape[1] != k:
-            raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
-        return xp.ascontiguousarray(y, dtype=xp.float64)
-
-    def _labels(self, y_true, n, k, xp=np):
-        """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
-        y = self._label_array(y_true, n, k, xp)
-        if y.ndim == 1:
-            ok = (y >= 0) & (y < k) & (y == xp.floor(y))
-            if not ok.all():
-                bad = y[~ok][:5]
-                raise ValueError(f"y_true must hold class indices 0..{k - 1} (integers); got "
-                                 f"{bad}")
-            return y
-        if not ((y >= 0) & (y <= 1)).all():
-            raise ValueError("y_true label rows must lie in [0, 1] with no NaN")
-        dev = xp.abs(y.sum(axis=1) - 1.0)
-        if not (dev <= SOFT_LABEL_TOL).all():
-            i = int(xp.argmax(dev))
-            raise ValueError(f"y_true label rows must sum to 1 (within {SOFT_LABEL_TOL:g}); row "
-                             f"{i} sums to {y[i].sum()!r}")
-        return y
-
-    @staticmethod
-    def _weights(sample_weight, n, check_values=True, xp=np):
-        if sample_weight is None:
-            return None
-        w = xp.asarray(sample_weight)
-        if w.dtype.kind not in "biuf":
-            raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
-        if w.ndim == 2 and w.shape[1] == 1:
-            w = w[:, 0]
-        if w.ndim != 1 or w.shape[0] != n:
-            raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
-        w = xp.ascontiguousarray(w, dtype=xp.float64)
-        if check_values and not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
-            raise check.bad_weights()
-        return w
-
     def _inputs(self, y_true, raw_score, sample_weight, hot=False):
         """(kernels or None, xp, z, y, w). numpy scores go to the compiled loops, for which only
         shapes, dtypes and byte order are checked here (O(1) besides conversions): the loops check
@@ -248,26 +177,26 @@ class MulticlassFocalLoss(ValueObject):
         on ``xp`` (``_backends.multiclass_eager``), values checked first."""
         xp = _namespace(raw_score)
         k = _kernels() if xp is np else None
-        z = self._scores(raw_score, xp)
+        z = inputs.scores(raw_score, self._k, xp)
         n, K = z.shape
         if k is not None:
             if not hot:
                 z = np.ascontiguousarray(z, dtype=np.float64)
             elif not (z.flags.c_contiguous or z.flags.f_contiguous):
                 z = np.ascontiguousarray(z)
-            w = self._weights(sample_weight, n, check_values=False)
+            w = inputs.weights(sample_weight, n, check_values=False)
             # always an array: one compiled variant fewer per loop (1M rows: ~1 ms)
-            return k, xp, z, self._label_array(y_true, n, K), np.ones(n) if w is None else w
-        self._check_scores(z, xp)
-        return (None, xp, z, self._labels(y_true, n, K, xp),
-                self._weights(sample_weight, n, xp=xp))
+            return k, xp, z, inputs.label_array(y_true, n, K), np.ones(n) if w is None else w
+        inputs.finite(z, xp)
+        return (None, xp, z, inputs.labels(y_true, n, K, xp),
+                inputs.weights(sample_weight, n, xp=xp))
 
     def _bad_input(self, y_true, raw_score, sample_weight):
         """A compiled loop met a bad value: the numpy checks name it."""
-        z = self._scores(raw_score)
-        self._check_scores(z)
-        self._labels(y_true, *z.shape)
-        self._weights(sample_weight, z.shape[0])
+        z = inputs.scores(raw_score, self._k)
+        inputs.finite(z)
+        inputs.labels(y_true, *z.shape)
+        inputs.weights(sample_weight, z.shape[0])
         raise ValueError("raw_score, y_true or sample_weight holds a value out of range")
 
     # -- the loss ------------------------------------------------------------------------------
@@ -275,7 +204,7 @@ class MulticlassFocalLoss(ValueObject):
         """Per-row loss, weighted by ``sample_weight`` (float64, shape (n,))."""
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         if kern is not None:
             out = np.empty(n)
             if kern.loss(z, y, w, alpha, gamma, g, self.label_smoothing, out):
@@ -305,10 +234,10 @@ class MulticlassFocalLoss(ValueObject):
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
-        grad, hess = self._outputs(out, n, k, z, xp)
+        grad, hess = inputs.outputs(out, n, k, z, xp)
         if out is not None and xp is np:
             check.no_alias(out, y_true=y, sample_weight=w)
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
                                      self.min_hessian, float(scale), grad, hess,
@@ -323,24 +252,6 @@ class MulticlassFocalLoss(ValueObject):
             hess *= float(hessian_scale)
         return grad, hess
 
-    @staticmethod
-    def _outputs(out, n, k, z, xp=np):
-        if out is None:
-            return xp.empty((n, k)), xp.empty((n, k))
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError("out must be a pair (grad, hess) of float64 (n, K) arrays")
-        for name, a in zip(("out[0]", "out[1]"), out):
-            if (type(a) is not xp.ndarray or a.dtype != np.float64 or not a.dtype.isnative
-                    or a.shape != (n, k) or not getattr(a.flags, "writeable", True)
-                    or not (a.flags.c_contiguous or a.flags.f_contiguous)):
-                raise ValueError(f"{name} must be a writable, contiguous, native float64 "
-                                 f"{xp.__name__} array of shape ({n}, {k})")
-        if xp.may_share_memory(out[0], out[1]):
-            raise ValueError("out[0] and out[1] must not overlap")
-        if xp.may_share_memory(out[0], z) or xp.may_share_memory(out[1], z):
-            raise ValueError("out must not overlap raw_score (the rows are scratch space)")
-        return out
-
     def gradient_full_hessian(self, y_true, raw_score, sample_weight=None, *, scale=1.0):
         """Gradient (n, K) and full hessian (n, K, K) (CatBoost's Newton step), float64,
         multiplied by ``sample_weight`` and ``scale`` (finite).
@@ -353,7 +264,7 @@ class MulticlassFocalLoss(ValueObject):
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         grad, hess = xp.empty((n, k)), xp.empty((n, k, k))
         if kern is not None:
             if kern.gradient_full_hessian(z, y, w, alpha, gamma, g, self.label_smoothing,
@@ -373,17 +284,17 @@ class MulticlassFocalLoss(ValueObject):
         label smoothing undone (clipped at 0 and renormalised). softmax(z) at gamma = 0
         without alpha."""
         xp = _namespace(raw_score)
-        z = self._scores(raw_score, xp)
+        z = inputs.scores(raw_score, self._k, xp)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         eta = xp.empty((n, k))
         kern = _kernels() if xp is np else None
         if kern is not None:
             z = np.ascontiguousarray(z, dtype=np.float64)
             if kern.posterior(z, alpha, gamma, g, eta):
-                self._check_scores(z)
+                inputs.finite(z)
             return self._unsmooth(eta)
-        self._check_scores(z, xp)
+        inputs.finite(z, xp)
         multiclass_eager(xp).posterior(z.astype(xp.float64).T, k, alpha, gamma, _mm.ANY_GAMMA,
                                        eta.T, eta.T)
         return self._unsmooth(eta, xp)
@@ -441,8 +352,8 @@ class MulticlassFocalLoss(ValueObject):
         n = y.shape[0] if y.ndim else 0
         if n == 0:
             raise ValueError("y_true is empty: at least one row is needed")
-        y = self._labels(y_true, n, k, xp)
-        w = self._weights(sample_weight, n, xp=xp)
+        y = inputs.labels(y_true, n, k, xp)
+        w = inputs.weights(sample_weight, n, xp=xp)
         rows = y if y.ndim == 2 else (y[:, None] == xp.arange(k)).astype(xp.float64)
         if w is None:
             ybar = rows.mean(axis=0)
@@ -460,7 +371,7 @@ class MulticlassFocalLoss(ValueObject):
 
     def _fisher_scoring(self, ybar):
         k = ybar.shape[1]
-        alpha, gamma, _ = self._vectors(k)
+        alpha, gamma, _ = self.vectors(k)
         eps = self.label_smoothing
         u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
         present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
@@ -481,7 +392,7 @@ class MulticlassFocalLoss(ValueObject):
         f = exact.loss(ybar, b[None])[0]
         grad, _ = exact.gradient_hessian(ybar, b[None])
         # each gradient entry is a difference of terms no larger than the loss's scale
-        alpha, _, _ = self._vectors(b.shape[0])
+        alpha, _, _ = self.vectors(b.shape[0])
         scale = max(f, float(np.max(alpha)) * np.finfo(np.float64).tiny)
         if not (np.isfinite(f) and np.all(np.abs(grad) <= 1e-7 * scale)):
             raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "

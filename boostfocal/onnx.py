@@ -401,7 +401,7 @@ def _posterior(b, z, loss, k):
             eta = ops._sym("Clip", m.unsmooth(eta, eps), 0.0, 1.0)
         return eta.name
     m = bind(multiclass_primitives(ops), module=_multiclass_math, names=MULTICLASS_FUNCS)
-    alpha, gamma, g = loss._vectors(k)
+    alpha, gamma, g = loss.vectors(k)
     columns = [_Sym(b, b.op("Gather", z, b.const([c], np.int64), axis=1)) for c in range(k)]
     out = [None] * k  # the row e / out of the formulas: one (n, 1) column per class
     m.posterior(columns, k, alpha, gamma, _multiclass_math.ANY_GAMMA, out, out)
