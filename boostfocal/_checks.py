@@ -280,10 +280,9 @@ def _overlap(a, b):
         return True
 
 
-def weighted_mean(per_row, sample_weight, unweighted):
-    """sum(w L) / sum(w) of weighted per-row losses (numpy or CuPy), for both loss families;
-    ``unweighted()`` gives the rows again without weights when a sum overflows float64."""
-    xp = np if type(per_row) is np.ndarray else _namespace(per_row)
+def weighted_mean(per_row, sample_weight, unweighted, xp=np):
+    """sum(w L) / sum(w) of weighted per-row losses (``xp``: numpy or CuPy), for both loss
+    families; ``unweighted()`` gives the rows again without weights when a sum overflows."""
     with np.errstate(over="ignore", invalid="ignore"):
         if sample_weight is None:
             mean = float(per_row.mean())
@@ -297,12 +296,6 @@ def weighted_mean(per_row, sample_weight, unweighted):
             w = None if sample_weight is None else host(xp.asarray(sample_weight))
             mean = overflow_safe_mean(host(unweighted()), w)
     return mean
-
-
-def _namespace(a):
-    from ._backends import array_namespace
-
-    return array_namespace(a)
 
 
 def overflow_safe_mean(unweighted, sample_weight):

@@ -136,8 +136,9 @@ class FocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
+        xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
         return check.weighted_mean(per_row, sample_weight,
-                                   lambda: self.loss(y_true, raw_score))
+                                   lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
                          out=None, scale=1.0):
