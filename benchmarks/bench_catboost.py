@@ -97,7 +97,7 @@ def _proposed_form(loss):
             out[i, 1] = sign * hi * wi
         return True
 
-    args = (loss.label_smoothing, loss.a, loss.b, loss.gamma, loss._mode, loss.min_hessian, -1.0)
+    args = (loss.label_smoothing, loss.a, loss.b, loss.gamma, loss.mode, loss.min_hessian, -1.0)
 
     class Proposed:
         no_jit = True
@@ -120,7 +120,7 @@ def _jit_form(loss):
 
     scalar = _numba_kernels._gradient_hessian
     eps, a, b, g = loss.label_smoothing, loss.a, loss.b, loss.gamma
-    mode, floor = loss._mode, loss.min_hessian
+    mode, floor = loss.mode, loss.min_hessian
 
     class Jit:
         def calc_ders_range(self, approxes, targets, weights):

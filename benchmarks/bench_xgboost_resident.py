@@ -97,7 +97,7 @@ def main():
 
 def profile(d, X, params, obj, sync, xp):
     """Where one resident round goes, and the one-round prediction for other layouts."""
-    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost._resident import ResidentLoop
 
     bst = xgb.Booster(obj.train_params(params, d), [d])
     loop = ResidentLoop(bst, d, X, obj)

@@ -6,12 +6,13 @@ and ``FocalCatBoostClassifier`` are scikit-learn classifiers. Importing boostfoc
 booster: each is imported when first used.
 """
 from ._adapter import SetupWarning
+from ._spec import BOOSTERS as _BOOSTERS
 from .check import GradientCheck, check_gradients
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
 __version__ = "0.1.0"
-_ESTIMATORS = ("FocalXGBClassifier", "FocalLGBMClassifier", "FocalCatBoostClassifier")
+_ESTIMATORS = tuple(b.estimator for b in _BOOSTERS)
 __all__ = ["FocalLoss", "MulticlassFocalLoss", "check_gradients", "GradientCheck", "SetupWarning", *_ESTIMATORS, "__version__"]
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 import warnings
 
+from . import _spec
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
-_BOOSTERS = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost"}
+_BOOSTERS = {b.package: b.name for b in _spec.BOOSTERS}
 _WARNED = set()  # keys of the once-per-process warnings already given
 
 
@@ -89,14 +90,28 @@ class LossParams:
     """Holds ``loss = self.LOSS(**params)``, an immutable loss object; the value semantics below
     are shared by ``FocalParams`` (binary) and ``MulticlassFocalParams``.
 
-    A subclass with parameters of its own lists them in ``_extra`` (name -> default), accepts
-    them in its ``__init__`` and stores them with ``object.__setattr__``; they then take part in
-    ``params``, equality, hashing, pickling and ``repr`` like the loss's.
+    A subclass with parameters of its own declares them in ``_EXTRAS`` (``_spec.Param``s, from
+    ``_spec.EXTRAS``) and a slot for each; its ``__init__`` is generated from the loss's table and
+    those (``_spec.make_init``), and they take part in ``params``, equality, hashing, pickling
+    and ``repr`` like the loss's. A subclass with more state to set extends ``_init``.
     """
 
     __slots__ = ("loss",)
     LOSS = None
-    _extra: dict = {}
+    _EXTRAS = ()
+    _extra: dict = {}  # name -> default of _EXTRAS
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if ("LOSS" in vars(cls) or "_EXTRAS" in vars(cls)) and "__init__" not in vars(cls):
+            cls._extra = {p.name: p.default for p in cls._EXTRAS}
+            cls.__init__ = _spec.make_init(cls.LOSS._SPEC + cls._EXTRAS)
+
+    def _init(self, values):
+        extras = {p.name: values.pop(p.name) for p in self._EXTRAS}
+        object.__setattr__(self, "loss", self.LOSS(**values))
+        for name, value in _spec.checked(self._EXTRAS, extras).items():
+            object.__setattr__(self, name, value)
     _booster = None  # the package whose calling convention the subclass serves
 
     def _wrong_booster(self, caller):
@@ -118,9 +133,6 @@ class LossParams:
         caller = booster_package(module) or booster_of(*args)
         if caller is not None and caller != self._booster:
             raise self._wrong_booster(caller)
-
-    def __init__(self, **loss_params):
-        object.__setattr__(self, "loss", self.LOSS(**loss_params))
 
     @classmethod
     def from_loss(cls, loss, **extra):
@@ -169,20 +181,9 @@ class FocalParams(LossParams):
     __slots__ = ()
     LOSS = FocalLoss
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="expected", min_hessian=1e-12):
-        super().__init__(gamma=gamma, alpha=alpha, pos_weight=pos_weight,
-                         label_smoothing=label_smoothing, hessian=hessian,
-                         min_hessian=min_hessian)
-
 
 class MulticlassFocalParams(LossParams):
     """Holds ``loss = MulticlassFocalLoss(**params)``; the constructor takes its parameters."""
 
     __slots__ = ()
     LOSS = MulticlassFocalLoss
-
-    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
-                 min_hessian=1e-12):
-        super().__init__(gamma=gamma, alpha=alpha, label_smoothing=label_smoothing,
-                         hessian=hessian, min_hessian=min_hessian)

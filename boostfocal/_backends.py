@@ -20,7 +20,7 @@ from . import _multiclass_math
 from ._bind import MULTICLASS_FUNCS as _MULTICLASS_FUNCS, bind
 
 
-def _eager_primitives(xp):
+def eager_primitives(xp):
     def power(x, log_x, g):
         """x^g: exact products for small integer g, exp(g log x) otherwise (log x is at hand)."""
         if g in (0.0, 1.0, 2.0, 3.0):
@@ -31,10 +31,10 @@ def _eager_primitives(xp):
                 power=power)
 
 
-NUMPY = bind(_eager_primitives(np))
+NUMPY = bind(eager_primitives(np))
 
 
-def _multiclass_primitives(xp):
+def multiclass_primitives(xp):
     """For ``_multiclass_math`` on (n,) columns: z.T, Y.T, grad.T ... are passed as rows."""
     def power(x, g):
         return x**g if g in (0.0, 1.0, 2.0, 3.0) else xp.power(x, g)
@@ -46,7 +46,7 @@ def _multiclass_primitives(xp):
                 f64=lambda x: x, skip=lambda t: False, onehot=onehot)
 
 
-MULTICLASS_NUMPY = bind(_multiclass_primitives(np), module=_multiclass_math,
+MULTICLASS_NUMPY = bind(multiclass_primitives(np), module=_multiclass_math,
                         names=_MULTICLASS_FUNCS)
 _MULTICLASS_EAGER = {np: MULTICLASS_NUMPY}
 
@@ -55,7 +55,7 @@ def multiclass_eager(xp):
     """The multiclass formulas bound to ``xp``'s ufuncs (numpy, or CuPy built on first use)."""
     m = _MULTICLASS_EAGER.get(xp)
     if m is None:
-        m = _MULTICLASS_EAGER[xp] = bind(_multiclass_primitives(xp), module=_multiclass_math,
+        m = _MULTICLASS_EAGER[xp] = bind(multiclass_primitives(xp), module=_multiclass_math,
                                          names=_MULTICLASS_FUNCS)
     return m
 
@@ -78,7 +78,7 @@ def eager(xp):
     if xp is np:
         return NUMPY
     if _CUPY is None:
-        _CUPY = bind(_eager_primitives(xp))
+        _CUPY = bind(eager_primitives(xp))
     return _CUPY
 
 

@@ -97,7 +97,7 @@ def _build(loss):
     m = _bound(cuda)
     smooth, gradient_hessian, row_loss = m.smooth, m.gradient_hessian, m.loss
     a, b, g = float(loss.a), float(loss.b), float(loss.gamma)
-    mode, floor, eps = int(loss._mode), float(loss.min_hessian), float(loss.label_smoothing)
+    mode, floor, eps = int(loss.mode), float(loss.min_hessian), float(loss.label_smoothing)
     f64, f32 = numba.float64, numba.float32
 
     def calc_ders_range_gpu(_self, approx, target, weight, value, der1, der2):

@@ -22,37 +22,29 @@ call itself the run-time branches cost nothing measurable.
 """
 from __future__ import annotations
 
-import hashlib
 import numbers
-import pathlib
 import threading
 
 import numba
 import numpy as np
 
 from . import _libm, _multiclass_kernels, _multiclass_math
+from ._checks import MAX as _MAX
+from ._numba_core import sources_sha256
 
 _KERNELS = {}
 _ROW = None  # the row function, compiled (or loaded from disk) on first use
 _ROW_GENERIC = None  # the same, as a global of _generic_kernel
 _BUILDING = threading.Lock()
-_MAX = 1.7976931348623157e308
 _ANY_GAMMA = _multiclass_math.ANY_GAMMA  # gamma[c] read per class
 
 # nogil=False: CatBoost holds the GIL around the call anyway; releasing and retaking it would cost.
 _FLAGS = dict(_libm.FLAGS, nogil=False)
 
 
-def _sources_sha256():
-    h = hashlib.sha256()
-    for module in (_multiclass_math, _libm, _multiclass_kernels):
-        h.update(pathlib.Path(module.__file__).read_bytes())
-    return h.hexdigest()
-
-
 # numba's disk cache notices changes to this file only; its key also holds the row function's
 # closure values, so the hash of the files it compiles in is one of them.
-_SOURCES = _sources_sha256()
+_SOURCES = sources_sha256(_multiclass_math, _libm, _multiclass_kernels)
 _gfh = _multiclass_kernels.row_gradient_full_hessian
 
 
@@ -127,14 +119,14 @@ def _build(loss, k, lower=False):
         raise ValueError(f"CatBoost trains {k} classes but the loss's alpha / gamma give "
                          f"{loss.n_classes}")
     global _ROW
-    alpha, gamma, _ = loss._vectors(k)
+    alpha, gamma, _ = loss.vectors(k)
     if _ROW is None:
         _ROW = _row_function()
-    params = (alpha, gamma, loss.label_smoothing, loss._mode, loss.min_hessian)
+    params = (alpha, gamma, loss.label_smoothing, loss.mode, loss.min_hessian)
     if k > TUPLE_MAX:
         return _generic(k, params)
     constants = {"ROW": _ROW, "ALPHA": alpha, "GAMMA": gamma, "EPS": loss.label_smoothing,
-                 "MODE": loss._mode, "FLOOR": loss.min_hessian}
+                 "MODE": loss.mode, "FLOOR": loss.min_hessian}
     return compile_kernel(k, constants, lower=lower)
 
 

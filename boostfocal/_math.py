@@ -36,6 +36,7 @@ CuPy (GPU), so this is the only copy of the math in boostfocal.
 
 # Hessian modes (ints so that compiled backends can branch on them).
 EXACT, EXPECTED, CLIPPED = 0, 1, 2
+MODES = {"expected": EXPECTED, "exact": EXACT, "clipped": CLIPPED}  # the loss's hessian= names
 TINY = 1e-300  # guards 0 / 0 in eta when both branches underflow (only with alpha in {0, 1})
 
 

@@ -86,7 +86,7 @@ row_loss = _loss = ROW.loss
 row_posterior = _post = ROW.posterior
 
 ANY_GAMMA = _multiclass_math.ANY_GAMMA
-SOFT_LABEL_TOL = 1e-5
+SOFT_LABEL_TOL = _multiclass_math.SOFT_LABEL_TOL
 
 
 @_jit

@@ -53,10 +53,10 @@ Arguments shared by the functions (numba kernels bake the constants in):
   e, F, C scratch rows of K floats (may be the output rows where a docstring says so)
 """
 
-# Hessian modes (ints so that compiled backends can branch on them), as in _math.
-EXACT, EXPECTED, CLIPPED = 0, 1, 2
+from ._math import CLIPPED, EXACT, EXPECTED, MODES, TINY  # noqa: F401 (hessian modes, as binary)
+
 ANY_GAMMA = -1.0  # G: gamma differs by class (read gamma[c])
-TINY = 1e-300  # guards 0 / 0 where a ratio's numerator vanishes with its denominator
+SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
 LOG_FLOOR = 1e300  # |log p| beyond this only arises from scores whose differences overflow
 
 

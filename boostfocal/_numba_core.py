@@ -21,11 +21,11 @@ import types
 import numba
 
 from . import _libm
+from ._checks import MAX  # noqa: F401 (read by the loops: the float64 maximum)
 
 jit = numba.njit(**_libm.FLAGS)  # scalar primitives: LLVM inlines them
 inline = numba.njit(inline="always", **_libm.FLAGS)  # formula functions: constants fold through
 F64 = numba.float64  # float32 inputs (XGBoost margins) are computed in float64
-MAX = 1.7976931348623157e308
 
 # Below this many scores (rows; rows x classes for the multiclass loops, whose cost per score is
 # about that of a binary row: 13 vs 10 ns at K = 5) the serial loop wins: a parallel launch costs

@@ -1,6 +1,7 @@
 """``ValueObject``: the immutable, comparable, hashable, picklable behaviour that ``FocalLoss`` and
 ``MulticlassFocalLoss`` share. A subclass lists its constructor arguments in ``_PARAMS`` (in
-signature order) and stores every attribute with ``object.__setattr__`` in its ``__init__``."""
+signature order; ``_spec`` tables) and stores every attribute with ``object.__setattr__`` in its
+``_init`` (the ``__init__`` is generated from its ``_spec`` table)."""
 
 
 class ValueObject:

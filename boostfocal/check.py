@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from . import _validation as check
+from . import _checks as check
 from ._backends import array_namespace
 
 _EPS = np.finfo(np.float64).eps

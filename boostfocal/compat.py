@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as check
+from . import _checks as check
 from .loss import FocalLoss
 from .multiclass import MulticlassFocalLoss
 
@@ -80,7 +80,7 @@ def _weights(sample_weight, values):
     """``sample_weight`` checked (finite, >= 0) and shaped to multiply ``values``."""
     sw = _numeric("sample_weight", sample_weight)
     if not np.all((sw >= 0.0) & (sw <= np.finfo(np.float64).max)):  # False for NaN too
-        raise ValueError("sample_weight must be finite and >= 0 with no NaN")
+        raise check.bad_weights()
     if sw.ndim < values.ndim:
         sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
     try:

@@ -16,8 +16,9 @@ import time
 
 import numpy as np
 
-BOOSTERS = (("xgboost", "FocalXGBClassifier"), ("lightgbm", "FocalLGBMClassifier"),
-            ("catboost", "FocalCatBoostClassifier"))
+from . import _spec
+
+BOOSTERS = tuple((b.package, b.estimator) for b in _spec.BOOSTERS)
 # log-loss as the boosters train it: started at the best constant (boost_from_average); the focal
 # rows use the estimators' defaults (clipped hessian, zero start: the real-data study's best pair)
 LOG_LOSS = {"init_score": "optimal", "hessian": "expected"}
@@ -61,7 +62,7 @@ def run(rows=30_000, seed=0, gamma=2.0, alpha=None, n_estimators=300, plots=None
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, \
         roc_auc_score
 
-    from .__main__ import check_report
+    from ._report import check_report
 
     if progress is None:
         progress = getattr(err, "isatty", lambda: False)()

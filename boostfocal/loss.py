@@ -5,12 +5,11 @@ import os
 
 import numpy as np
 
-from . import _math
-from . import _validation as check
+from . import _math, _spec
+from . import _checks as check
 from ._value import ValueObject
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
-_MODES = {"expected": _math.EXPECTED, "exact": _math.EXACT, "clipped": _math.CLIPPED}
 
 
 def _vector(a, n=None):
@@ -20,8 +19,7 @@ def _vector(a, n=None):
 
 
 _FUSE = os.environ.get("BOOSTFOCAL_CUPY_FUSE", "1") != "0"  # CuPy: fused kernel (else eager)
-_MAX = float(np.finfo(np.float64).max)  # a Python float: compared with scale on every call
-_PARAMS = ("gamma", "alpha", "pos_weight", "label_smoothing", "hessian", "min_hessian")
+_PARAMS = _spec.names(_spec.BINARY)
 
 
 class FocalLoss(ValueObject):
@@ -62,35 +60,67 @@ class FocalLoss(ValueObject):
 
     __slots__ = _PARAMS + ("a", "b", "_mode")
     _PARAMS = _PARAMS
+    _SPEC = _spec.BINARY
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="expected", min_hessian=1e-12):
-        gamma = check.real("gamma", gamma, low=0.0, high=check.GAMMA_MAX)
-        alpha = check.real("alpha", alpha, low=0.0, high=1.0, allow_none=True)
-        pos_weight = check.real("pos_weight", pos_weight, low=0.0, low_open=True, allow_none=True)
+    __init__ = _spec.make_init(_spec.BINARY)
+
+    def _init(self, values):
+        values = _spec.checked(_spec.BINARY, values)
+        alpha, pos_weight = values["alpha"], values["pos_weight"]
         if alpha is not None and pos_weight is not None:
             raise ValueError("give alpha (Keras / Lin et al. balancing) or pos_weight (focal-loss "
                              "package), not both")
-        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
-                                     high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_MODES))
-        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
         if alpha is not None:
             a, b = alpha, 1.0 - alpha
         elif pos_weight is not None:
             a, b = pos_weight, 1.0
         else:
             a, b = 1.0, 1.0
-        for name, value in zip(_PARAMS + ("a", "b", "_mode"),
-                               (gamma, alpha, pos_weight, label_smoothing, hessian, min_hessian,
-                                a, b, _MODES[hessian])):
+        values.update(a=a, b=b, _mode=_math.MODES[values["hessian"]])
+        for name, value in values.items():
             object.__setattr__(self, name, value)
+
+    @property
+    def mode(self):
+        """The hessian mode's code (``_math.MODES[hessian]``), as the compiled kernels take it."""
+        return self._mode
+
+    # -- the family interface the booster adapters use -----------------------------------------
+    family = "binary"
+
+    @staticmethod
+    def check_scores(raw_score, who):
+        """``raw_score`` if it holds one score per row, else the error pointing at the
+        multiclass objects (the booster was set up with num_class > 1)."""
+        if getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] != 1:
+            raise check.wrong_family(who, "binary", f"raw scores of shape {raw_score.shape} "
+                                     "(num_class > 1)")
+        return raw_score
+
+    @staticmethod
+    def check_labels(y, sample_weight=None, num_class=None):
+        """Labels in [0, 1] and weights checked: (y, w) as float64."""
+        return check.target(y, sample_weight, None)
+
+    def start(self, y, sample_weight=None, num_class=None):
+        """The focal-optimal constant: ``init_score`` (numpy), or that of the weighted mean label
+        of dask collections reduced on the cluster."""
+        if hasattr(y, "__dask_graph__"):
+            from . import _dask
+
+            y, sample_weight = np.array([_dask.mean_label(y, sample_weight)]), None
+        return self.init_score(y, sample_weight)
+
+    @staticmethod
+    def start_rows(start, n):
+        """The constant start as per-row init scores (n,)."""
+        return np.full(n, float(start))
 
     # -- the loss -----------------------------------------------------------------------------
     # Inputs may be numpy arrays (the compiled numba loop; the eager numpy binding without numba)
     # or CuPy arrays (one fused CuPy kernel, on the GPU). Results live where the inputs did.
     # numpy vectors that numba can read as they are go straight to the loop, which checks their
-    # values as it reads them; anything else is converted and checked by _validation first.
+    # values as it reads them; anything else is converted and checked by _checks first.
     def loss(self, y_true, raw_score, sample_weight=None):
         """Per-row loss L(y, z), weighted by ``sample_weight`` (float64, shape (n,))."""
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, True)
@@ -106,21 +136,9 @@ class FocalLoss(ValueObject):
     def mean_loss(self, y_true, raw_score, sample_weight=None):
         """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
-        xp = array_namespace(per_row)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if sample_weight is None:
-                mean = float(per_row.mean())
-            else:
-                total = float(xp.asarray(sample_weight, dtype=float).sum())
-                if total <= 0.0:
-                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
-                                     "undefined")
-                mean = float(per_row.sum()) / total
-            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
-                host = (lambda a: a) if xp is np else xp.asnumpy
-                w = None if sample_weight is None else host(xp.asarray(sample_weight))
-                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
-        return mean
+        xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
+        return check.weighted_mean(per_row, sample_weight,
+                                   lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
                          out=None, scale=1.0):
@@ -135,7 +153,7 @@ class FocalLoss(ValueObject):
         dtypes are always checked, and numpy inputs have their values checked inside the compiled
         loop anyway, with no extra pass.
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:  # NaN fails too
             scale = check.real("scale", scale)
         k, z, y, w = self._prepared(y_true, raw_score, sample_weight, check_input)
         n = z.shape[0]
@@ -218,7 +236,7 @@ class FocalLoss(ValueObject):
         else:
             total = float(w.sum())
             if total <= 0.0:
-                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+                raise check.zero_weights(check.NO_CONSTANT)
             ybar = float((w * y).sum()) / total
         tiny = np.finfo(np.float64).eps
         ybar = min(max(ybar, tiny), 1.0 - tiny)

@@ -2,12 +2,13 @@
 booster adapters call (they only translate shapes)."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import _multiclass_math as _mm
-from . import _validation as check
+from . import _multiclass_inputs as inputs
+from . import _spec
+from ._multiclass_constant import constant_minimiser
+from . import _checks as check
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
 
@@ -27,35 +28,34 @@ def _namespace(x):
     return np if type(x) is np.ndarray else array_namespace(x)
 
 
-_MODES = {"expected": _mm.EXPECTED, "exact": _mm.EXACT, "clipped": _mm.CLIPPED}
-_PARAMS = ("gamma", "alpha", "label_smoothing", "hessian", "min_hessian")
-_MAX = float(np.finfo(np.float64).max)
-SOFT_LABEL_TOL = 1e-5  # |sum of a label row - 1| allowed (float32 rows of K <= 100 values)
+_PARAMS = _spec.names(_spec.MULTICLASS)
+SOFT_LABEL_TOL = _mm.SOFT_LABEL_TOL
 
 
-def _per_class(name, value, *, allow_none, allow_scalar):
-    """A float (scalar allowed), None, or a tuple of >= 2 finite non-negative floats."""
-    if value is None:
-        if allow_none:
-            return None
-        raise TypeError(f"{name} must not be None")
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
-        if not allow_scalar:
-            raise TypeError(f"{name} must be None or a sequence of K non-negative class weights "
-                            f"(one per class, as in Keras), got the scalar {value!r}")
-        return check.real(name, value, low=0.0)
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a number or a sequence of K numbers, got "
-                        f"{type(value).__name__}")
-    arr = np.asarray(value)
-    if arr.dtype.kind == "b" or (not isinstance(value, np.ndarray) and any(
-            isinstance(v, (bool, np.bool_)) for v in value)):
-        raise TypeError(f"{name} must hold numbers, not booleans; got {value!r}")
-    if arr.ndim != 1 or arr.shape[0] < 2:
-        raise ValueError(f"{name} must be a flat sequence of K >= 2 values (one per class), got "
-                         f"shape {arr.shape}")
-    return tuple(check.real(f"{name}[{i}]", v.item() if hasattr(v, "item") else v, low=0.0)
-                 for i, v in enumerate(arr))
+def class_frequencies(y, sample_weight=None, num_class=None):
+    """Weighted class frequencies (K,) of class-index labels, after checking them.
+
+    K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
+    0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
+    """
+    num_class = check.num_class(num_class)
+    y = check.class_indices(y)
+    lo, hi = float(y.min()), float(y.max())
+    nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
+    check.class_range(lo, hi, nonintegral, num_class)
+    k = num_class if num_class is not None else max(int(hi) + 1, 2)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
+        if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
+            raise check.bad_weights()
+    else:
+        w = None
+    counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
+    return check.frequencies(counts)
 
 
 class MulticlassFocalLoss(ValueObject):
@@ -94,24 +94,62 @@ class MulticlassFocalLoss(ValueObject):
 
     __slots__ = _PARAMS + ("_mode", "_k")
     _PARAMS = _PARAMS
+    _SPEC = _spec.MULTICLASS
 
-    def __init__(self, gamma=2.0, alpha=None, label_smoothing=0.0, hessian="expected",
-                 min_hessian=1e-12):
-        gamma = _per_class("gamma", gamma, allow_none=False, allow_scalar=True)
-        alpha = _per_class("alpha", alpha, allow_none=True, allow_scalar=False)
-        label_smoothing = check.real("label_smoothing", label_smoothing, low=0.0, high=1.0,
-                                     high_open=True)
-        hessian = check.choice("hessian", hessian, tuple(_MODES))
-        min_hessian = check.real("min_hessian", min_hessian, low=0.0)
-        sizes = {name: len(v) for name, v in (("gamma", gamma), ("alpha", alpha))
-                 if isinstance(v, tuple)}
+    __init__ = _spec.make_init(_spec.MULTICLASS)
+
+    def _init(self, values):
+        values = _spec.checked(_spec.MULTICLASS, values)
+        sizes = {name: len(v) for name, v in values.items()
+                 if name in ("gamma", "alpha") and isinstance(v, tuple)}
         if len(set(sizes.values())) > 1:
             raise ValueError(f"alpha and gamma give different numbers of classes: {sizes}")
         k = next(iter(sizes.values()), None)
         for name, value in zip(_PARAMS + ("_mode", "_k"),
-                               (gamma, alpha, label_smoothing, hessian, min_hessian,
-                                _MODES[hessian], k)):
+                               (*values.values(), _mm.MODES[values["hessian"]], k)):
             object.__setattr__(self, name, value)
+
+    @property
+    def mode(self):
+        """The hessian mode's code (``_math.MODES[hessian]``), as the compiled kernels take it."""
+        return self._mode
+
+    # -- the family interface the booster adapters use -----------------------------------------
+    family = "multiclass"
+
+    def check_scores(self, raw_score, who):
+        """``raw_score`` if it holds one column per class (K >= 2), else the error pointing at
+        the binary objects (the booster was set up for the other family)."""
+        if getattr(raw_score, "ndim", 0) != 2 or raw_score.shape[1] < 2:
+            raise check.wrong_family(who, "multiclass",
+                                     f"raw scores of shape {getattr(raw_score, 'shape', None)}")
+        return raw_score
+
+    @staticmethod
+    def check_labels(y, sample_weight=None, num_class=None):
+        """Class-index labels (as the boosters store them) and weights checked: their weighted
+        class frequencies (K,)."""
+        return class_frequencies(y, sample_weight, num_class)
+
+    def start(self, y, sample_weight=None, num_class=None):
+        """The focal-optimal constant vector (K,): ``init_score`` of the weighted class
+        frequencies of class-index labels (numpy, or dask collections reduced on the cluster)."""
+        if self._k is not None and num_class is not None and int(num_class) != self._k:
+            raise ValueError(f"num_class = {num_class} but the loss's alpha / gamma give K = "
+                             f"{self._k} classes: make them agree")
+        if hasattr(y, "__dask_graph__"):
+            from . import _dask
+
+            check.dask_numeric(y)
+            freq = _dask.class_frequencies(y, sample_weight, num_class)
+        else:
+            freq = class_frequencies(y, sample_weight, num_class)
+        return np.asarray(self.init_score(freq[None, :]), dtype=np.float64)
+
+    @staticmethod
+    def start_rows(start, n):
+        """The constant start as per-row init scores (n, K)."""
+        return np.tile(np.asarray(start, dtype=np.float64), (n, 1))
 
     @property
     def n_classes(self):
@@ -119,7 +157,7 @@ class MulticlassFocalLoss(ValueObject):
         return self._k
 
     # -- per-class parameter vectors --------------------------------------------------------
-    def _vectors(self, k):
+    def vectors(self, k):
         """(alpha (K,), gamma (K,), G): G the common gamma or ANY_GAMMA."""
         alpha = np.ones(k) if self.alpha is None else np.array(self.alpha)
         if isinstance(self.gamma, tuple):
@@ -130,83 +168,6 @@ class MulticlassFocalLoss(ValueObject):
         return alpha, gamma, float(g)
 
     # -- inputs --------------------------------------------------------------------------------
-    def _scores(self, raw_score, xp=np):
-        """z as a 2-D float32/float64 ``xp`` array (any order), K checked; CuPy: float64."""
-        if type(raw_score) is not np.ndarray or raw_score.dtype.char not in "fd":
-            arr = xp.asarray(raw_score)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"raw_score must be numeric, got an array of dtype {arr.dtype}")
-            raw_score = arr.astype(xp.float64)
-        if not raw_score.dtype.isnative:
-            raw_score = raw_score.astype(raw_score.dtype.newbyteorder("="))
-        if raw_score.ndim != 2:
-            raise ValueError(f"raw_score must be 2-D (n rows, K classes), got shape "
-                             f"{raw_score.shape}")
-        n, k = raw_score.shape
-        if n == 0:
-            raise ValueError("raw_score is empty: at least one row is needed")
-        if k < 2:
-            raise ValueError(f"raw_score must have K >= 2 columns (one per class), got {k}")
-        if self._k is not None and k != self._k:
-            raise ValueError(f"raw_score has {k} columns (the booster's num_class) but alpha/gamma "
-                             f"give K = {self._k} classes")
-        return raw_score
-
-    def _check_scores(self, z, xp=np):
-        if not xp.isfinite(z).all():
-            raise ValueError("raw_score must be finite: got NaN or inf (did training diverge?)")
-
-    @staticmethod
-    def _label_array(y_true, n, k, xp=np):
-        """y_true as (n,) or (n, K) float64 C-contiguous, its shape checked (not its values)."""
-        y = xp.asarray(y_true)
-        if y.dtype.kind not in "biuf":
-            raise TypeError(f"y_true must be numeric class indices or label rows, got dtype "
-                            f"{y.dtype}")
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim not in (1, 2) or y.shape[0] != n:
-            raise ValueError(f"y_true must be (n,) class indices or (n, K) label rows for n = "
-                             f"{n} rows, got shape {y.shape}")
-        if y.ndim == 2 and y.shape[1] != k:
-            raise ValueError(f"y_true has {y.shape[1]} columns but raw_score has K = {k}")
-        return xp.ascontiguousarray(y, dtype=xp.float64)
-
-    def _labels(self, y_true, n, k, xp=np):
-        """(n,) float64 class indices, or (n, K) float64 label rows; checked."""
-        y = self._label_array(y_true, n, k, xp)
-        if y.ndim == 1:
-            ok = (y >= 0) & (y < k) & (y == xp.floor(y))
-            if not ok.all():
-                bad = y[~ok][:5]
-                raise ValueError(f"y_true must hold class indices 0..{k - 1} (integers); got "
-                                 f"{bad}")
-            return y
-        if not ((y >= 0) & (y <= 1)).all():
-            raise ValueError("y_true label rows must lie in [0, 1] with no NaN")
-        dev = xp.abs(y.sum(axis=1) - 1.0)
-        if not (dev <= SOFT_LABEL_TOL).all():
-            i = int(xp.argmax(dev))
-            raise ValueError(f"y_true label rows must sum to 1 (within {SOFT_LABEL_TOL:g}); row "
-                             f"{i} sums to {y[i].sum()!r}")
-        return y
-
-    @staticmethod
-    def _weights(sample_weight, n, check_values=True, xp=np):
-        if sample_weight is None:
-            return None
-        w = xp.asarray(sample_weight)
-        if w.dtype.kind not in "biuf":
-            raise TypeError(f"sample_weight must be numeric, got dtype {w.dtype}")
-        if w.ndim == 2 and w.shape[1] == 1:
-            w = w[:, 0]
-        if w.ndim != 1 or w.shape[0] != n:
-            raise ValueError(f"sample_weight must have shape ({n},), got {w.shape}")
-        w = xp.ascontiguousarray(w, dtype=xp.float64)
-        if check_values and not ((w >= 0) & (w <= np.finfo(np.float64).max)).all():
-            raise ValueError("sample_weight must be finite and >= 0 with no NaN")
-        return w
-
     def _inputs(self, y_true, raw_score, sample_weight, hot=False):
         """(kernels or None, xp, z, y, w). numpy scores go to the compiled loops, for which only
         shapes, dtypes and byte order are checked here (O(1) besides conversions): the loops check
@@ -216,26 +177,26 @@ class MulticlassFocalLoss(ValueObject):
         on ``xp`` (``_backends.multiclass_eager``), values checked first."""
         xp = _namespace(raw_score)
         k = _kernels() if xp is np else None
-        z = self._scores(raw_score, xp)
+        z = inputs.scores(raw_score, self._k, xp)
         n, K = z.shape
         if k is not None:
             if not hot:
                 z = np.ascontiguousarray(z, dtype=np.float64)
             elif not (z.flags.c_contiguous or z.flags.f_contiguous):
                 z = np.ascontiguousarray(z)
-            w = self._weights(sample_weight, n, check_values=False)
+            w = inputs.weights(sample_weight, n, check_values=False)
             # always an array: one compiled variant fewer per loop (1M rows: ~1 ms)
-            return k, xp, z, self._label_array(y_true, n, K), np.ones(n) if w is None else w
-        self._check_scores(z, xp)
-        return (None, xp, z, self._labels(y_true, n, K, xp),
-                self._weights(sample_weight, n, xp=xp))
+            return k, xp, z, inputs.label_array(y_true, n, K), np.ones(n) if w is None else w
+        inputs.finite(z, xp)
+        return (None, xp, z, inputs.labels(y_true, n, K, xp),
+                inputs.weights(sample_weight, n, xp=xp))
 
     def _bad_input(self, y_true, raw_score, sample_weight):
         """A compiled loop met a bad value: the numpy checks name it."""
-        z = self._scores(raw_score)
-        self._check_scores(z)
-        self._labels(y_true, *z.shape)
-        self._weights(sample_weight, z.shape[0])
+        z = inputs.scores(raw_score, self._k)
+        inputs.finite(z)
+        inputs.labels(y_true, *z.shape)
+        inputs.weights(sample_weight, z.shape[0])
         raise ValueError("raw_score, y_true or sample_weight holds a value out of range")
 
     # -- the loss ------------------------------------------------------------------------------
@@ -243,7 +204,7 @@ class MulticlassFocalLoss(ValueObject):
         """Per-row loss, weighted by ``sample_weight`` (float64, shape (n,))."""
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         if kern is not None:
             out = np.empty(n)
             if kern.loss(z, y, w, alpha, gamma, g, self.label_smoothing, out):
@@ -258,20 +219,8 @@ class MulticlassFocalLoss(ValueObject):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if sample_weight is None:
-                mean = float(per_row.mean())
-            else:
-                total = float(xp.asarray(sample_weight, dtype=xp.float64).sum())
-                if total <= 0.0:
-                    raise ValueError("sample_weight sums to zero: the weighted mean loss is "
-                                     "undefined")
-                mean = float(per_row.sum()) / total
-            if not np.isfinite(mean):  # a sum overflowed: scale the rows and weights down
-                host = (lambda a: a) if xp is np else xp.asnumpy
-                w = None if sample_weight is None else host(xp.asarray(sample_weight))
-                mean = check.overflow_safe_mean(host(self.loss(y_true, raw_score)), w)
-        return mean
+        return check.weighted_mean(per_row, sample_weight,
+                                   lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0,
                          hessian_scale=1.0):
@@ -282,14 +231,14 @@ class MulticlassFocalLoss(ValueObject):
         hess): two writable float64 (n, K) arrays to fill instead (C or F order); they are
         returned.
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:  # NaN fails too
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:  # NaN fails too
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight, hot=True)
         n, k = z.shape
-        grad, hess = self._outputs(out, n, k, z, xp)
+        grad, hess = inputs.outputs(out, n, k, z, xp)
         if out is not None and xp is np:
             check.no_alias(out, y_true=y, sample_weight=w)
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         if kern is not None:
             if kern.gradient_hessian(z, y, w, alpha, gamma, g, self.label_smoothing, self._mode,
                                      self.min_hessian, float(scale), grad, hess,
@@ -304,24 +253,6 @@ class MulticlassFocalLoss(ValueObject):
             hess *= float(hessian_scale)
         return grad, hess
 
-    @staticmethod
-    def _outputs(out, n, k, z, xp=np):
-        if out is None:
-            return xp.empty((n, k)), xp.empty((n, k))
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError("out must be a pair (grad, hess) of float64 (n, K) arrays")
-        for name, a in zip(("out[0]", "out[1]"), out):
-            if (type(a) is not xp.ndarray or a.dtype != np.float64 or not a.dtype.isnative
-                    or a.shape != (n, k) or not getattr(a.flags, "writeable", True)
-                    or not (a.flags.c_contiguous or a.flags.f_contiguous)):
-                raise ValueError(f"{name} must be a writable, contiguous, native float64 "
-                                 f"{xp.__name__} array of shape ({n}, {k})")
-        if xp.may_share_memory(out[0], out[1]):
-            raise ValueError("out[0] and out[1] must not overlap")
-        if xp.may_share_memory(out[0], z) or xp.may_share_memory(out[1], z):
-            raise ValueError("out must not overlap raw_score (the rows are scratch space)")
-        return out
-
     def gradient_full_hessian(self, y_true, raw_score, sample_weight=None, *, scale=1.0):
         """Gradient (n, K) and full hessian (n, K, K) (CatBoost's Newton step), float64,
         multiplied by ``sample_weight`` and ``scale`` (finite).
@@ -330,11 +261,11 @@ class MulticlassFocalLoss(ValueObject):
         and "clipped": positive semi-definite, diagonal floored at ``min_hessian`` (see
         ``_multiclass_math``).
         """
-        if type(scale) is not float or not -_MAX <= scale <= _MAX:
+        if type(scale) is not float or not -check.MAX <= scale <= check.MAX:
             scale = check.real("scale", scale)
         kern, xp, z, y, w = self._inputs(y_true, raw_score, sample_weight)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         grad, hess = xp.empty((n, k)), xp.empty((n, k, k))
         if kern is not None:
             if kern.gradient_full_hessian(z, y, w, alpha, gamma, g, self.label_smoothing,
@@ -354,17 +285,17 @@ class MulticlassFocalLoss(ValueObject):
         label smoothing undone (clipped at 0 and renormalised). softmax(z) at gamma = 0
         without alpha."""
         xp = _namespace(raw_score)
-        z = self._scores(raw_score, xp)
+        z = inputs.scores(raw_score, self._k, xp)
         n, k = z.shape
-        alpha, gamma, g = self._vectors(k)
+        alpha, gamma, g = self.vectors(k)
         eta = xp.empty((n, k))
         kern = _kernels() if xp is np else None
         if kern is not None:
             z = np.ascontiguousarray(z, dtype=np.float64)
             if kern.posterior(z, alpha, gamma, g, eta):
-                self._check_scores(z)
+                inputs.finite(z)
             return self._unsmooth(eta)
-        self._check_scores(z, xp)
+        inputs.finite(z, xp)
         multiclass_eager(xp).posterior(z.astype(xp.float64).T, k, alpha, gamma, _mm.ANY_GAMMA,
                                        eta.T, eta.T)
         return self._unsmooth(eta, xp)
@@ -394,7 +325,7 @@ class MulticlassFocalLoss(ValueObject):
         phi_c(q) = (1 - q)^gamma_c (-log q), decreasing and convex on (0, 1) for gamma_c >= 0. So
         the minimiser is unique and satisfies u_c h_c(p_c) = lambda for every class, with
         h_c = -phi_c' decreasing: solved by bisection on log lambda (sum_c p_c(lambda) = 1),
-        each p_c by bisection on log p_c (``_constant_minimiser``), then checked (the mean
+        each p_c by bisection on log p_c (``_multiclass_constant``), then checked (the mean
         loss's exact gradient is zero to rounding, else RuntimeError).
         At gamma = 0 it is the closed form p_c proportional to u_c.
         """
@@ -422,15 +353,15 @@ class MulticlassFocalLoss(ValueObject):
         n = y.shape[0] if y.ndim else 0
         if n == 0:
             raise ValueError("y_true is empty: at least one row is needed")
-        y = self._labels(y_true, n, k, xp)
-        w = self._weights(sample_weight, n, xp=xp)
+        y = inputs.labels(y_true, n, k, xp)
+        w = inputs.weights(sample_weight, n, xp=xp)
         rows = y if y.ndim == 2 else (y[:, None] == xp.arange(k)).astype(xp.float64)
         if w is None:
             ybar = rows.mean(axis=0)
         else:
             total = float(w.sum())
             if total <= 0.0:
-                raise ValueError("sample_weight sums to zero: no constant minimises the loss")
+                raise check.zero_weights(check.NO_CONSTANT)
             ybar = (w @ rows) / total
         if xp is not np:  # K numbers: the Fisher scoring runs on the host
             ybar = xp.asnumpy(ybar)
@@ -441,7 +372,7 @@ class MulticlassFocalLoss(ValueObject):
 
     def _fisher_scoring(self, ybar):
         k = ybar.shape[1]
-        alpha, gamma, _ = self._vectors(k)
+        alpha, gamma, _ = self.vectors(k)
         eps = self.label_smoothing
         u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
         present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
@@ -451,7 +382,7 @@ class MulticlassFocalLoss(ValueObject):
         # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
         # absent class, relative to the largest weight
         log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
-        t = _constant_minimiser(log_u, gamma)
+        t = constant_minimiser(log_u, gamma)
         b = t - t.mean()
         self._check_minimum(ybar, b)
         return b
@@ -462,59 +393,9 @@ class MulticlassFocalLoss(ValueObject):
         f = exact.loss(ybar, b[None])[0]
         grad, _ = exact.gradient_hessian(ybar, b[None])
         # each gradient entry is a difference of terms no larger than the loss's scale
-        alpha, _, _ = self._vectors(b.shape[0])
+        alpha, _, _ = self.vectors(b.shape[0])
         scale = max(f, float(np.max(alpha)) * np.finfo(np.float64).tiny)
         if not (np.isfinite(f) and np.all(np.abs(grad) <= 1e-7 * scale)):
             raise RuntimeError(f"init_score did not converge (loss {f!r}, gradient "
                                f"{np.max(np.abs(grad))!r}); please report this with the labels' "
                                "class shares and the loss's parameters")
-
-
-_T_MIN = -700.0  # log p floor (p >= 1e-304)
-
-
-def _log_h(t, g):
-    """log h(q) for t = log q <= 0, h = -d/dq [(1 - q)^g (-log q)] = (1 - q)^g (1/q + g r),
-    r = -log q / (1 - q) = t / expm1(t) (1 at q = 1); decreasing in t."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        om = -np.expm1(t)
-        r = np.where(t < 0.0, t / np.where(t < 0.0, np.expm1(t), 1.0), 1.0)
-        pow_term = np.where(g == 0.0, 0.0, g * np.log(om))
-        return pow_term - t + np.log1p(g * r * np.exp(t))
-
-
-def _log_p(target, g, lo, hi):
-    """t = log p_c in [lo, hi] with log h_c(t) = target (vectorised bisection; the ends where
-    the target lies outside h's range on the bracket)."""
-    for _ in range(2000):
-        mid = 0.5 * (lo + hi)
-        above = _log_h(mid, g) > target  # h too large: p must grow
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-        if np.all(hi - lo <= 4e-16 * np.maximum(1.0, np.abs(lo))):
-            break
-    return 0.5 * (lo + hi)
-
-
-def _constant_minimiser(log_u, gamma):
-    """log p (K,) minimising sum_c u_c (1 - p_c)^gamma_c (-log p_c) on the simplex: the
-    stationarity condition log u_c + log h_c(log p_c) = L for all c, L found by bisection so that
-    sum p = 1 (sum_c p_c(L) decreases in L). L lies between the smallest and the largest
-    log u_c + log h_c(-log K): the largest p is >= 1/K and the smallest <= 1/K."""
-    k = log_u.shape[0]
-    ends = log_u + _log_h(np.full(k, -np.log(k)), gamma)
-    lo, hi = float(ends.min()), float(ends.max())
-    # t(L) decreases in L: t(hi) <= t(L) <= t(lo) brackets every inner solve
-    t_lo = _log_p(hi - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
-    t_hi = _log_p(lo - log_u, gamma, np.full(k, _T_MIN), np.zeros(k))
-    t = t_hi
-    for _ in range(200):
-        if hi - lo <= 4e-16 * max(1.0, abs(lo)):
-            break
-        mid = 0.5 * (lo + hi)
-        t = _log_p(mid - log_u, gamma, t_lo, t_hi)
-        if np.exp(t).sum() > 1.0:
-            lo, t_hi = mid, t
-        else:
-            hi, t_lo = mid, t
-    return t

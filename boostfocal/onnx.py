@@ -5,7 +5,7 @@ operators.
 and LightGBM, CatBoost's own ``save_model(format="onnx")``), keeps them as one
 ``TreeEnsembleRegressor`` that outputs the raw scores (start included), and appends the loss's
 posterior in float64: ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
-``_backends.bind`` to ONNX operators (``_Ops``) instead of numpy ufuncs, so the math has one
+``_bind.bind`` to ONNX operators (``_Ops``) instead of numpy ufuncs, so the math has one
 source. Outputs: ``label`` and ``probabilities`` (float32, like ``predict_proba``). Needs the
 ``[onnx]`` extra. Limits and the recipe: docs/deployment.md.
 """
@@ -102,18 +102,10 @@ def _kind(booster):
 
 
 def _stored_text(kind, booster):
-    if kind == "xgboost":
-        return booster.attr(_stored.KEY)
-    if kind == "lightgbm":
-        from .lightgbm import _stored_text as text
+    """The loss stored in a native model: each adapter's ``_model`` reads its own storage."""
+    import importlib
 
-        return text(booster)
-    from .catboost import _model_loss
-
-    try:  # the live objective, or the metadata of a saved model
-        return _stored.dumps(_model_loss(booster))
-    except ValueError:
-        return None
+    return importlib.import_module(f"boostfocal.{kind}._model").stored_text(booster)
 
 
 def _n_outputs(kind, booster, n_features):
@@ -397,19 +389,19 @@ def _posterior(b, z, loss, k):
     formulas of ``_math.posterior`` / ``_multiclass_math.posterior`` themselves, bound by
     ``_backends`` to ONNX operators; label smoothing undone as ``posterior`` does."""
     from . import _math, _multiclass_math
-    from ._backends import _eager_primitives, _multiclass_primitives
+    from ._backends import eager_primitives, multiclass_primitives
     from ._bind import FUNCS, MULTICLASS_FUNCS, bind
 
     ops = _Ops(b)
     eps = loss.label_smoothing
     if isinstance(loss, FocalLoss):
-        m = bind(_eager_primitives(ops), module=_math, names=FUNCS)
+        m = bind(eager_primitives(ops), module=_math, names=FUNCS)
         eta = m.posterior(_Sym(b, z), loss.a, loss.b, loss.gamma)
         if eps:
             eta = ops._sym("Clip", m.unsmooth(eta, eps), 0.0, 1.0)
         return eta.name
-    m = bind(_multiclass_primitives(ops), module=_multiclass_math, names=MULTICLASS_FUNCS)
-    alpha, gamma, g = loss._vectors(k)
+    m = bind(multiclass_primitives(ops), module=_multiclass_math, names=MULTICLASS_FUNCS)
+    alpha, gamma, g = loss.vectors(k)
     columns = [_Sym(b, b.op("Gather", z, b.const([c], np.int64), axis=1)) for c in range(k)]
     out = [None] * k  # the row e / out of the formulas: one (n, 1) column per class
     m.posterior(columns, k, alpha, gamma, _multiclass_math.ANY_GAMMA, out, out)

@@ -9,8 +9,9 @@ import sys
 import time
 import warnings
 
-BOOSTERS = (("xgboost", "FocalXGBClassifier"), ("lightgbm", "FocalLGBMClassifier"),
-            ("catboost", "FocalCatBoostClassifier"))
+from . import _spec
+
+BOOSTERS = tuple((b.package, b.estimator) for b in _spec.BOOSTERS)
 
 
 def warmup(gammas=(2.0,), hessians=("expected",), out=sys.stdout):

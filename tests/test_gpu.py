@@ -202,10 +202,10 @@ def test_gpu_estimator_fits_predicts_pickles():
     assert np.mean(proba_cpu.predict(X) == clf.predict(X)) > 0.98
 
 
-# --- the device-resident loop (boostfocal._xgb_resident) ------------------------------------------
+# --- the device-resident loop (boostfocal.xgboost._resident) ------------------------------------------
 def test_gpu_resident_loop_margins_equal_xgboosts_training_margins():
     xgb = _xgb_gpu_or_skip()
-    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost._resident import ResidentLoop
     from boostfocal.xgboost import FocalObjective
 
     X, y = _data(20_000, rate=0.05)
@@ -253,7 +253,7 @@ def test_gpu_resident_train_with_host_features_falls_back():
 
 def test_gpu_resident_loop_multiclass_margins_equal_xgboosts():
     xgb = _xgb_gpu_or_skip()
-    from boostfocal._xgb_resident import ResidentLoop
+    from boostfocal.xgboost._resident import ResidentLoop
     from boostfocal.xgboost import MulticlassFocalObjective
 
     rng = np.random.default_rng(5)

@@ -185,8 +185,8 @@ def test_lightgbm_integral_float_rounds_and_wrong_containers(data):
 # --- XGBoost adapter ----------------------------------------------------------------------------
 @pytest.mark.parametrize("params, fragment", [
     ({"num_class": "abc"}, r"params\['num_class'\] must be an integer, got 'abc'"),
-    ({"num_class": "2.0"}, r"params\['num_class'\] = '2.0': boostfocal's XGBoost objective is "
-                           "binary"),
+    ({"num_class": "2.0"}, r"XGBoost FocalObjective is binary .* but got "
+                           r"params\['num_class'\] = '2.0'"),
     ({"scale_pos_weight": "abc"}, r"params\['scale_pos_weight'\] must be a number, got 'abc'"),
     ({"scale_pos_weight": "4"}, r"params\['scale_pos_weight'\] = '4': XGBoost ignores it"),
 ])
@@ -217,10 +217,10 @@ def test_xgboost_base_score_blames_an_infinite_weight_not_the_labels(data):
     obj = bxgb.FocalObjective()
     with pytest.raises(ValueError, match=r"sample_weight must be finite.*\[1.0, inf\]"):
         obj.base_score(y, w)
-    with pytest.raises(ValueError, match="sample_weight must be finite, >= 0 with no NaN.*sum inf"):
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0 with no NaN.*sum inf"):
         obj.base_score(da.from_array(y, chunks=30), da.from_array(w, chunks=30))
     w[0] = np.nan
-    with pytest.raises(ValueError, match="sample_weight must be finite, >= 0 with no NaN.*min nan"):
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0 with no NaN.*min nan"):
         obj.base_score(da.from_array(y, chunks=30), da.from_array(w, chunks=30))
 
 

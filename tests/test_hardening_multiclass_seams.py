@@ -112,7 +112,7 @@ def test_catboost_kernel_needs_an_integer_k():
 def test_xgb_classifier_reports_the_clipped_start():
     pytest.importorskip("xgboost")
     from boostfocal.estimators import FocalXGBClassifier
-    from boostfocal.xgboost import _MAX_START
+    from boostfocal.xgboost._facts import MAX_START as _MAX_START
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(2000, 3))
@@ -311,13 +311,11 @@ def test_catboost_fit_binary_string_labels_say_what_to_pass():
 def test_xgboost_dask_string_labels_say_what_to_pass():
     pytest.importorskip("xgboost")
     da = pytest.importorskip("dask.array")
-    from boostfocal._family import binary_start, multiclass_start
-
     y = da.from_array(np.array(["a", "b", "a", "b"]), chunks=2)
     with pytest.raises(TypeError, match="numeric"):  # the binary start of xgboost and lightgbm
-        binary_start(FocalLoss(), y, None)
+        FocalLoss().start(y, None)
     with pytest.raises(TypeError, match="numeric"):
-        multiclass_start(MulticlassFocalLoss(), y, None, 2)
+        MulticlassFocalLoss().start(y, None, 2)
 
 
 @pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])

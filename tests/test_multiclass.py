@@ -455,7 +455,7 @@ def test_check_command_covers_multiclass():
     """``python -m boostfocal check`` runs this grid too (tests/test_loss.py runs the command)."""
     import io
 
-    from boostfocal.__main__ import multiclass_report
+    from boostfocal._report import multiclass_report
 
     buf = io.StringIO()
     ok, worst = multiclass_report(1e-6, buf)

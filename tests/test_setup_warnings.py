@@ -207,7 +207,7 @@ def test_lightgbm_models_saved_in_the_old_form_still_load_with_their_loss(tmp_pa
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
     # re-storing the loss (boostfocal.lightgbm.train's step) rewrites it in the silent form
     loaded = lgb.Booster(model_str=old)
-    bl._store_loss(loaded, obj.loss)
+    bl._model.store(loaded, obj.loss)
     fresh = loaded.model_to_string()
     assert "[boostfocal_loss: " not in fresh and fresh.count("[boostfocal_loss=") == 1
     assert bl.predict_proba(loaded, X).tolist() == bl.predict_proba(bst, X).tolist()

@@ -1,4 +1,4 @@
-"""The device-resident training loop (boostfocal._xgb_resident), run on the CPU: it must build the
+"""The device-resident training loop (boostfocal.xgboost._resident), run on the CPU: it must build the
 model ``xgb.train`` builds, bit for bit, for every calling convention it serves, and fall back,
 saying why, where it cannot serve one."""
 import numpy as np
@@ -7,8 +7,9 @@ import pytest
 import xgboost as xgb
 
 from boostfocal import FocalLoss
-from boostfocal._xgb_resident import ResidentLoop
-from boostfocal.xgboost import FocalMetric, FocalObjective, _resident_unsupported, train
+from boostfocal.xgboost._resident import ResidentLoop
+from boostfocal.xgboost import FocalMetric, FocalObjective, train
+from boostfocal.xgboost._train import _resident_unsupported
 
 PARAMS = {"max_depth": 3, "nthread": 2, "tree_method": "hist"}
 

@@ -94,10 +94,10 @@ def test_base_score_follows_the_installed_semantics(monkeypatch):
     """After 3.4 the semantics are probed (here the probe must find margins, this XGBoost's);
     where a vector base_score means class probabilities, base_score passes softmax(start),
     whose centred log is the start."""
-    import boostfocal.xgboost as bx
+    from boostfocal.xgboost import _facts as bx
 
     start = np.array([0.7, -0.2, -0.5])
-    assert bx._MULTICLASS.base_score(start) == pytest.approx(start - start.mean(), abs=1e-12)
+    assert bx.MULTICLASS.base_score(start) == pytest.approx(start - start.mean(), abs=1e-12)
     bx.vector_base_score_is_margin.cache_clear()
     monkeypatch.setattr(bx, "xgboost_version", lambda version=None: (3, 5, 0))
     try:
@@ -107,7 +107,7 @@ def test_base_score_follows_the_installed_semantics(monkeypatch):
     finally:
         bx.vector_base_score_is_margin.cache_clear()
     monkeypatch.setattr(bx, "vector_base_score_is_margin", lambda: False)
-    proba = np.array(bx._MULTICLASS.base_score(start))
+    proba = np.array(bx.MULTICLASS.base_score(start))
     np.testing.assert_allclose(proba.sum(), 1.0, rtol=1e-15)
     np.testing.assert_allclose(np.log(proba) - np.log(proba).mean(), start - start.mean(),
                                atol=1e-12)

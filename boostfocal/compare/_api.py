@@ -6,8 +6,7 @@ import time as _time
 
 import numpy as np
 
-from .. import _params
-from .. import _validation as check
+from .. import _checks as check
 from . import _design, _run
 from ._metrics import scores
 from ._result import Comparison
@@ -83,12 +82,12 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     precision = check.real("precision", precision, low=0.0, high=1.0, low_open=True)
     if budget is not None:
         budget = check.real("budget", budget, low=0.0, low_open=True)
-    repeats = _params.integer("repeats", repeats, low=1)
+    repeats = check.integer("repeats", repeats, low=1)
     given = not isinstance(folds, (int, np.integer)) or isinstance(folds, bool)
     if given and time is not None:
         raise ValueError("pass either time= or explicit folds, not both")
     if not given:
-        folds = _params.integer("folds", folds, low=2)
+        folds = check.integer("folds", folds, low=2)
     if time is not None:
         time = _labels(time)
         if len(time) != len(y):
@@ -99,13 +98,13 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     _design.configurations(k, gammas, alphas)  # checks the grid before any fit
     if alphas is None:
         alphas = _design.BINARY_ALPHAS if k == 2 else _design.MULTICLASS_ALPHAS
-    settings = dict(booster=booster, n_estimators=_params.integer("n_estimators", n_estimators,
+    settings = dict(booster=booster, n_estimators=check.integer("n_estimators", n_estimators,
                                                                   low=1),
                     learning_rate=check.real("learning_rate", learning_rate, low=0.0,
                                              low_open=True),
-                    early_stopping_rounds=_params.integer("early_stopping_rounds",
+                    early_stopping_rounds=check.integer("early_stopping_rounds",
                                                           early_stopping_rounds, low=1),
-                    random_state=_params.integer("random_state", random_state, low=0),
+                    random_state=check.integer("random_state", random_state, low=0),
                     n_jobs=default_n_jobs() if n_jobs is None else n_jobs,
                     booster_params=dict(booster_params or {}), precision=precision,
                     budget_minutes=budget, rows=int(len(y)), classes=[_plain(c) for c in classes],

@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 
+from .. import _spec
 from . import _design
 
-BOOSTERS = {"xgboost": "FocalXGBClassifier", "lightgbm": "FocalLGBMClassifier",
-            "catboost": "FocalCatBoostClassifier"}
+BOOSTERS = {b.package: b.estimator for b in _spec.BOOSTERS}
 QUIET = {"xgboost": {}, "lightgbm": {"verbose": -1}, "catboost": {}}  # the CatBoost estimator is silent
 
 

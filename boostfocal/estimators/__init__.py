@@ -1,6 +1,7 @@
 """scikit-learn classifiers trained with the focal loss, one per booster (imported lazily)."""
-_WHERE = {"FocalXGBClassifier": "xgboost", "FocalLGBMClassifier": "lightgbm",
-          "FocalCatBoostClassifier": "catboost"}
+from .._spec import BOOSTERS as _BOOSTERS
+
+_WHERE = {b.estimator: b.package for b in _BOOSTERS}
 __all__ = list(_WHERE)
 
 

@@ -8,19 +8,18 @@ labels 0..K-1).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (_check_sample_weight, _check_y, check_is_fitted,
                                       validate_data)
 
-from .. import _params
-from .. import _validation as check
+from .. import _checks as check
+from .. import _spec
 from ..loss import FocalLoss
 from . import _multiclass
 from ._frames import FrameCategories, as_labels, as_pandas
+from ._parameters import BoosterParameters, check_keyword
 
 _INIT = ("optimal", "zero")
 _PROBA = ("posterior", "sigmoid", "softmax")
@@ -30,7 +29,7 @@ def _is_frame(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes")
 
 
-class FocalClassifierBase(ClassifierMixin, BaseEstimator):
+class FocalClassifierBase(BoosterParameters, ClassifierMixin, BaseEstimator):
     """Classifier trained with the focal loss (see the subclasses for the booster).
 
     Two classes train the binary ``FocalLoss``; three or more (any label type) train
@@ -81,116 +80,16 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
     ``feature_importances_`` (the booster's).
     """
 
-    def __init__(self, gamma=2.0, alpha=None, pos_weight=None, label_smoothing=0.0,
-                 hessian="clipped", min_hessian=1e-12, init_score="zero", proba="posterior",
-                 n_estimators=100, learning_rate=None, max_depth=None, random_state=None,
-                 n_jobs=None, early_stopping_rounds=None, **kwargs):
-        self.gamma = gamma
-        self.alpha = alpha
-        self.pos_weight = pos_weight
-        self.label_smoothing = label_smoothing
-        self.hessian = hessian
-        self.min_hessian = min_hessian
-        self.init_score = init_score
-        self.proba = proba
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.max_depth = max_depth
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.early_stopping_rounds = early_stopping_rounds
+    __init__ = _spec.make_init(_spec.ESTIMATOR, kwargs=True)
+
+    def _init(self, values, kwargs):
+        """scikit-learn's convention: store every parameter as given (``fit`` checks them)."""
+        for key, value in values.items():
+            setattr(self, key, value)
         for key, value in kwargs.items():
-            _check_keyword(key, TypeError)
+            check_keyword(key, TypeError)
             setattr(self, key, value)
 
-    # -- parameters: the signature's plus any booster keyword given -----------------------------
-    def _extra_params(self):
-        names = set(self._get_param_names())
-        return {k: v for k, v in vars(self).items()
-                if k not in names and not k.startswith("_") and not k.endswith("_")}
-
-    def get_params(self, deep=True):
-        params = super().get_params(deep)
-        params.update(self._extra_params())
-        return params
-
-    def set_params(self, **params):
-        names = set(self._get_param_names())
-        for key, value in params.items():
-            if key in names or key in self._extra_params() or "__" not in key:
-                _check_keyword(key, ValueError)
-                setattr(self, key, value)
-            else:
-                raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}")
-        return self
-
-    _shared_names: dict = {}  # shared parameter -> the booster's name for it
-    _estimator_only: tuple = ()  # keywords the estimator reads itself (e.g. importance_type)
-
-    def booster_params(self):
-        """Keywords for the booster: the shared parameters that are set, under the booster's own
-        names, then every keyword passed through."""
-        shared = self._checked_shared()
-        params = {own: shared[name] for name, own in self._shared_names.items()
-                  if shared[name] is not None}
-        params.update(self._booster_extra())
-        return params
-
-    def _booster_extra(self):
-        """The keywords passed through to the booster (all but ``_estimator_only``)."""
-        return {k: v for k, v in self._extra_params().items() if k not in self._estimator_only}
-
-    def _checked_shared(self):
-        """The shared booster parameters, checked: integral floats become ints (tuners hand out
-        100.0); a bool, a fraction, a non-positive count or rate raises naming the parameter."""
-        rate = self.learning_rate
-        return {
-            "n_estimators": _params.integer("n_estimators", self.n_estimators, low=1),
-            "learning_rate": None if rate is None else
-            check.real("learning_rate", rate, low=0.0, low_open=True),
-            "max_depth": _params.integer("max_depth", self.max_depth, allow_none=True),
-            "random_state": _params.integer("random_state", self.random_state, low=0,
-                                            allow_none=True),
-            "n_jobs": _n_jobs(self.n_jobs),
-            "early_stopping_rounds": _params.integer(
-                "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True),
-        }
-
-    def _n_rounds(self):
-        """``n_estimators`` as the int the booster takes."""
-        return self._checked_shared()["n_estimators"]
-
-    _class_weighting = ("class_weight",)  # sklearn's name; each booster adds its own spellings
-    _shared_aliases: dict = {}  # shared parameter -> booster keywords that set the same thing
-
-    def _check_extra_params(self):
-        """Refuse class weighting (no booster applies it to a custom objective) and warn about
-        keywords the booster does not know (it would ignore them, silently at our verbosity)."""
-        extra = self._booster_extra()
-        for name, aliases in self._shared_aliases.items():
-            clash = [a for a in aliases if a in extra]
-            if clash and (name == "n_estimators" or getattr(self, name) is not None):
-                raise ValueError(f"{clash[0]}={extra[clash[0]]!r} is the booster's name for "
-                                 f"{name}, which is set too ({name}={getattr(self, name)!r}): "
-                                 f"one would be ignored; set {name} only")
-        weighting = [k for k in self._class_weighting if extra.get(k) is not None]
-        if weighting:
-            raise ValueError(f"{weighting[0]}={extra[weighting[0]]!r}: class weights are not "
-                             "applied to a custom objective; use alpha=... or pos_weight=... "
-                             "(the focal loss's class weights), or sample_weight")
-        self._warn_unknown(self._unknown_params(extra))
-
-    def _warn_unknown(self, keys):
-        if keys:
-            warnings.warn(f"{type(self).__name__}: parameter(s) {sorted(keys)} not known to the "
-                          "booster, which ignores them: check the spelling", UserWarning,
-                          stacklevel=4)
-
-    def _unknown_params(self, params):
-        """The keys of ``params`` the booster does not know (a subclass hook; none by default)."""
-        return []
-
-    # -- fit ----------------------------------------------------------------------------------
     def focal_loss(self, classes=None):
         """The loss these parameters describe for ``classes`` (default: the fitted ``classes_``,
         else two): ``FocalLoss`` for two classes, ``MulticlassFocalLoss`` for more, with
@@ -198,8 +97,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         if classes is None:
             classes = getattr(self, "classes_", (0, 1))
         if len(classes) <= 2:
-            return FocalLoss(self.gamma, self.alpha, self.pos_weight, self.label_smoothing,
-                             self.hessian, self.min_hessian)
+            return FocalLoss(**{name: getattr(self, name) for name in _spec.names(_spec.BINARY)})
         from ..multiclass import MulticlassFocalLoss
 
         if self.pos_weight is not None:
@@ -207,10 +105,10 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                              f"binary problem, but y has {len(classes)} classes: pass alpha, one "
                              "weight per class (a sequence in classes_ order or a dict keyed by "
                              "class label)")
-        return MulticlassFocalLoss(
-            _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
-            _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False),
-            self.label_smoothing, self.hessian, self.min_hessian)
+        shared = {name: getattr(self, name) for name in _spec.names(_spec.MULTICLASS)}
+        return MulticlassFocalLoss(**{
+            **shared, "gamma": _multiclass.per_class("gamma", self.gamma, classes, scalar_ok=True),
+            "alpha": _multiclass.per_class("alpha", self.alpha, classes, scalar_ok=False)})
 
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None,
             early_stopping_rounds=None):
@@ -229,7 +127,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         check.choice("proba", self.proba, _PROBA)
         shared = self._checked_shared()
         rounds = shared["early_stopping_rounds"] if early_stopping_rounds is None else \
-            _params.integer("early_stopping_rounds", early_stopping_rounds, low=1)
+            check.integer("early_stopping_rounds", early_stopping_rounds, low=1)
         self._check_extra_params()
         X, y = self._check_X_y(X, y)
         w = None if sample_weight is None else _weights(as_labels(sample_weight), X)
@@ -368,23 +266,6 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
 
     _sparse = False
     _native_text = False  # categorical columns as text (CatBoost) instead of pandas category
-
-
-def _check_keyword(key, error):
-    """Booster keywords become attributes: a name starting or ending with "_" would overwrite
-    a fitted attribute (``loss_``, ``classes_``) or internal state, so it is refused."""
-    if key.startswith("_") or key.endswith("_"):
-        raise error(f"invalid parameter {key!r}: names starting or ending with '_' are the "
-                    "estimator's own (fitted attributes, internal state), not booster keywords")
-
-
-def _n_jobs(value):
-    """None, -1 (all cores) or a positive thread count, as scikit-learn's n_jobs."""
-    value = _params.integer("n_jobs", value, allow_none=True)
-    if value is not None and (value == 0 or value < -1):
-        raise ValueError("n_jobs must be None, -1 (all cores) or a positive number of threads, "
-                         f"got {value}")
-    return value
 
 
 def _weights(sample_weight, X):

@@ -5,8 +5,7 @@ import numpy as np
 import scipy.sparse as sp
 from catboost import CatBoost, Pool
 
-from ..catboost import (all_threads, FocalMetric, FocalObjective, MulticlassFocalMetric,
-                        MulticlassFocalObjective, fit)
+from ..catboost import all_threads, fit
 from ._base import FocalClassifierBase
 
 
@@ -41,12 +40,11 @@ class FocalCatBoostClassifier(FocalClassifierBase):
         "CatBoost: weight 2 != a duplicated row (duplicates change its quantization borders "
         "and random permutations); CatBoostClassifier with Logloss fails it too")
 
+    _package = "catboost"
+
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
-        multiclass = self.n_classes_ > 2
-        params = {"loss_function": (MulticlassFocalObjective if multiclass else
-                                    FocalObjective).from_loss(loss),
-                  "eval_metric": (MulticlassFocalMetric if multiclass else
-                                  FocalMetric).from_loss(loss), "verbose": False,
+        obj, metric = self._objective_and_metric(loss)
+        params = {"loss_function": obj, "eval_metric": metric, "verbose": False,
                   "allow_writing_files": False, "iterations": self._n_rounds()}
         params = all_threads({**params, **self.booster_params()})  # n_jobs=-1 kept
         # the frame's text / category columns, plus a cat_features keyword's (CatBoost's, for the

@@ -6,8 +6,7 @@ import functools
 import lightgbm as lgb
 import numpy as np
 
-from ..lightgbm import (FocalMetric, FocalObjective, MulticlassFocalMetric,
-                        MulticlassFocalObjective, train)
+from ..lightgbm import train
 from ._base import FocalClassifierBase
 
 
@@ -38,14 +37,14 @@ class FocalLGBMClassifier(FocalClassifierBase):
         "n_jobs": ("num_threads", "nthread", "nthreads", "num_thread")}
 
     _sparse = ("csr", "csc")
+    _package = "lightgbm"
     _estimator_only = ("importance_type",)
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         # feature_pre_filter=False: when pre-filtering leaves no feature (tiny data), LightGBM 4.7
         # aborts a custom-objective training ("num_features() > 0") instead of growing stumps
         multiclass = self.n_classes_ > 2
-        obj = (MulticlassFocalObjective if multiclass else FocalObjective).from_loss(loss)
-        metric = (MulticlassFocalMetric if multiclass else FocalMetric).from_loss(loss)
+        obj, metric = self._objective_and_metric(loss)
         params = {"objective": obj, "verbosity": -1, "feature_pre_filter": False}
         if multiclass:
             params["num_class"] = self.n_classes_

@@ -7,9 +7,8 @@ import numpy as np
 import xgboost as xgb
 from sklearn.utils.validation import check_is_fitted
 
-from .. import xgboost as _xgb
-from ..xgboost import (FocalMetric, FocalObjective, MulticlassFocalMetric,
-                        MulticlassFocalObjective, base_score_for, train)
+from ..xgboost import train
+from ..xgboost._facts import FACTS
 from ._base import FocalClassifierBase
 
 
@@ -34,6 +33,7 @@ class FocalXGBClassifier(FocalClassifierBase):
                        "n_jobs": ("nthread",)}
 
     _sparse = ("csr", "csc")
+    _package = "xgboost"
     _estimator_only = ("importance_type",)
 
     # scikit-learn checks that fail for XGBoost itself (its built-in objective too), with the reason
@@ -46,21 +46,18 @@ class FocalXGBClassifier(FocalClassifierBase):
 
     def _fit_booster(self, X, y01, w, evals, rounds, loss):
         multiclass = self.n_classes_ > 2
-        obj = (MulticlassFocalObjective if multiclass else FocalObjective).from_loss(loss)
-        metric = (MulticlassFocalMetric if multiclass else FocalMetric).from_loss(loss)
+        obj, metric = self._objective_and_metric(loss)
         params = {"verbosity": 0}
         params.update(self.booster_params())
         if "base_score" in params:
             raise ValueError("base_score is set by init_score ('optimal' or 'zero') here; "
                              "remove base_score")
+        facts = FACTS[loss.family]
         if multiclass:  # K start margins (softmax ignores their common shift)
             params["num_class"] = self.n_classes_
-            params["base_score"] = _xgb._MULTICLASS.base_score(self.init_score_)
-            # what trains: centred and capped at +-15 (a class's start may be clipped)
-            self.init_score_ = np.asarray(params["base_score"], dtype=np.float64)
-        else:
-            params["base_score"] = base_score_for(self.init_score_)
-            self.init_score_ = float(np.clip(self.init_score_, -_xgb._MAX_START, _xgb._MAX_START))
+        params["base_score"] = facts.base_score(self.init_score_)
+        # what trains: capped at +-15 (a class's start may be clipped), centred for K classes
+        self.init_score_ = facts.trained_start(self.init_score_)
         dtrain = xgb.DMatrix(X, label=y01, weight=w, enable_categorical=True)
         watch = [(xgb.DMatrix(Xe, label=ye, weight=we, enable_categorical=True),
                   f"validation_{i}") for i, (Xe, ye, we) in enumerate(evals)]  # XGBClassifier's

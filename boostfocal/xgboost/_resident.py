@@ -29,7 +29,7 @@ import xgboost as xgb
 from xgboost import collective
 from xgboost.callback import CallbackContainer, EarlyStopping, EvaluationMonitor
 
-from ._backends import array_namespace
+from .._backends import array_namespace
 
 
 def unsupported(params, dtrain):
