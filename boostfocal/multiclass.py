@@ -9,6 +9,7 @@ from . import _multiclass_inputs as inputs
 from . import _spec
 from ._multiclass_constant import constant_minimiser
 from . import _checks as check
+from ._mean import weighted_mean
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
 
@@ -219,8 +220,8 @@ class MulticlassFocalLoss(ValueObject):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        return check.weighted_mean(per_row, sample_weight,
-                                   lambda: self.loss(y_true, raw_score), xp)
+        return weighted_mean(per_row, sample_weight,
+                             lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0,
                          hessian_scale=1.0):
