@@ -1,6 +1,11 @@
-"""The constant score vector minimising the multiclass focal loss (``MulticlassFocalLoss.init_score``):
-on the simplex, u_c h_c(p_c) = lambda for every class (h_c = -phi_c', phi_c(q) = (1 - q)^gamma_c
-(-log q) decreasing and convex), solved by nested bisections in log space."""
+"""The constant score vector minimising the multiclass focal loss (``MulticlassFocalLoss.init_score``).
+
+The mean loss at a constant is sum_c u_c phi_c(p_c) with p = softmax(b), u_c = alpha_c ytilde_c
+(ytilde the smoothed weighted mean label row) and phi_c(q) = (1 - q)^gamma_c (-log q), decreasing
+and convex on (0, 1) for gamma_c >= 0. So the minimiser is unique and satisfies
+u_c h_c(p_c) = lambda for every class, with h_c = -phi_c' decreasing: solved by bisection on
+log lambda (sum_c p_c(lambda) = 1), each p_c by bisection on log p_c. At gamma = 0 it is the
+closed form p_c proportional to u_c."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,3 +58,20 @@ def constant_minimiser(log_u, gamma):
         else:
             hi, t_lo = mid, t
     return t
+
+
+def constant_start(ybar, alpha, gamma, eps):
+    """The centred minimiser b (K,), sum(b) = 0, for the mean label row ``ybar`` (1, K) (absent
+    classes clipped to float64 eps), class weights ``alpha`` (K,), ``gamma`` (K,) and label
+    smoothing ``eps``."""
+    k = ybar.shape[1]
+    u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
+    present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
+    if not (np.isfinite(u).all() and np.any(alpha[present] > 0.0)):
+        raise ValueError("alpha gives every class present in y_true a weight of 0: no "
+                         "constant minimises the loss")
+    # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
+    # absent class, relative to the largest weight
+    log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
+    t = constant_minimiser(log_u, gamma)
+    return t - t.mean()

@@ -1,5 +1,6 @@
 """The multiclass loss's inputs and outputs checked (shapes, dtypes, values where no compiled loop
-checks them), each message written once; ``MulticlassFocalLoss`` calls these."""
+checks them), each message written once, and class-index labels reduced to what a start needs
+(weighted class frequencies, the mean label row); ``MulticlassFocalLoss`` calls these."""
 from __future__ import annotations
 
 import numpy as np
@@ -104,3 +105,74 @@ def outputs(out, n, k, z, xp=np):
     if xp.may_share_memory(out[0], z) or xp.may_share_memory(out[1], z):
         raise ValueError("out must not overlap raw_score (the rows are scratch space)")
     return out
+
+
+def class_frequencies(y, sample_weight=None, num_class=None):
+    """Weighted class frequencies (K,) of class-index labels, after checking them.
+
+    K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
+    0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
+    """
+    num_class = check.num_class(num_class)
+    y = check.class_indices(y)
+    lo, hi = float(y.min()), float(y.max())
+    nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
+    check.class_range(lo, hi, nonintegral, num_class)
+    k = num_class if num_class is not None else max(int(hi) + 1, 2)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.ndim == 2 and w.shape[1] == 1:
+            w = w[:, 0]
+        if w.shape != y.shape:
+            raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
+        if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
+            raise check.bad_weights()
+    else:
+        w = None
+    counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
+    return check.frequencies(counts)
+
+
+def mean_label_row(y_true, sample_weight, k_fixed, xp=np):
+    """``init_score``'s target: the weighted mean label row (1, K) on the host, of class indices
+    or (n, K) label rows, checked; K is ``k_fixed`` (alpha / a per-class gamma), or the label
+    rows', or max(y) + 1. Classes absent from the target get float64 eps (as scikit-learn clips),
+    so that the start stays finite."""
+    y = xp.asarray(y_true)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y_true must be numeric class indices or (n, K) label rows, got dtype "
+                        f"{y.dtype}; encode labels as 0..K-1 first (e.g. "
+                        "sklearn.preprocessing.LabelEncoder)")
+    if y.size and not bool(xp.isfinite(y).all()):
+        raise ValueError("y_true must be finite class indices or label rows: got NaN or inf")
+    if (k_fixed is not None and y.ndim == 2 and y.shape[1] > 1
+            and y.shape[1] != k_fixed):
+        raise ValueError(f"y_true has {y.shape[1]} label columns (classes) but the loss's "
+                         f"alpha / gamma give K = {k_fixed}")
+    if k_fixed is not None:
+        k = k_fixed
+    elif y.ndim == 2 and y.shape[1] > 1:
+        k = y.shape[1]
+    elif y.size and y.dtype.kind in "biuf" and xp.isfinite(y).all():
+        k = max(int(y.max()) + 1, 2)  # checked as class indices below
+    else:
+        raise ValueError("init_score needs K: give alpha or a per-class gamma, or y_true "
+                         "as class indices or (n, K) label rows")
+    n = y.shape[0] if y.ndim else 0
+    if n == 0:
+        raise ValueError("y_true is empty: at least one row is needed")
+    y = labels(y_true, n, k, xp)
+    w = weights(sample_weight, n, xp=xp)
+    rows = y if y.ndim == 2 else (y[:, None] == xp.arange(k)).astype(xp.float64)
+    if w is None:
+        ybar = rows.mean(axis=0)
+    else:
+        total = float(w.sum())
+        if total <= 0.0:
+            raise check.zero_weights(check.NO_CONSTANT)
+        ybar = (w @ rows) / total
+    if xp is not np:  # K numbers: the start is solved on the host
+        ybar = xp.asnumpy(ybar)
+    ybar = np.maximum(ybar, np.finfo(np.float64).eps)
+    ybar = (ybar / ybar.sum())[None, :]
+    return ybar

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _math, _spec
 from . import _checks as check
+from ._mean import weighted_mean
 from ._value import ValueObject
 from ._backends import NUMPY, array_namespace, eager, fused_gradient_hessian, numba_kernels
 
@@ -137,8 +138,8 @@ class FocalLoss(ValueObject):
         """Weighted mean loss sum(w L) / sum(w): the eval metric (lower is better)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        return check.weighted_mean(per_row, sample_weight,
-                                   lambda: self.loss(y_true, raw_score), xp)
+        return weighted_mean(per_row, sample_weight,
+                             lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, check_input=True,
                          out=None, scale=1.0):

@@ -7,8 +7,10 @@ import numpy as np
 from . import _multiclass_math as _mm
 from . import _multiclass_inputs as inputs
 from . import _spec
-from ._multiclass_constant import constant_minimiser
+from ._multiclass_constant import constant_start
+from ._multiclass_inputs import class_frequencies
 from . import _checks as check
+from ._mean import weighted_mean
 from ._value import ValueObject
 from ._backends import array_namespace, multiclass_eager, numba_kernels
 
@@ -30,32 +32,6 @@ def _namespace(x):
 
 _PARAMS = _spec.names(_spec.MULTICLASS)
 SOFT_LABEL_TOL = _mm.SOFT_LABEL_TOL
-
-
-def class_frequencies(y, sample_weight=None, num_class=None):
-    """Weighted class frequencies (K,) of class-index labels, after checking them.
-
-    K is ``num_class``, or the largest label + 1. Labels must be finite integral values in
-    0..K-1, weights finite, >= 0 and not all zero; anything else is a ValueError.
-    """
-    num_class = check.num_class(num_class)
-    y = check.class_indices(y)
-    lo, hi = float(y.min()), float(y.max())
-    nonintegral = bool(np.isfinite(lo) and np.isfinite(hi) and np.any(y != np.floor(y)))
-    check.class_range(lo, hi, nonintegral, num_class)
-    k = num_class if num_class is not None else max(int(hi) + 1, 2)
-    if sample_weight is not None:
-        w = np.asarray(sample_weight, dtype=np.float64)
-        if w.ndim == 2 and w.shape[1] == 1:
-            w = w[:, 0]
-        if w.shape != y.shape:
-            raise ValueError(f"sample_weight has shape {w.shape} but y_true has {y.shape}")
-        if not (float(w.min()) >= 0.0 and np.isfinite(float(w.max()))):
-            raise check.bad_weights()
-    else:
-        w = None
-    counts = np.bincount(y.astype(np.intp), weights=w, minlength=k)
-    return check.frequencies(counts)
 
 
 class MulticlassFocalLoss(ValueObject):
@@ -219,8 +195,8 @@ class MulticlassFocalLoss(ValueObject):
         """Weighted mean loss sum(w L) / sum(w)."""
         per_row = self.loss(y_true, raw_score, sample_weight)
         xp = np if type(per_row) is np.ndarray else array_namespace(per_row)
-        return check.weighted_mean(per_row, sample_weight,
-                                   lambda: self.loss(y_true, raw_score), xp)
+        return weighted_mean(per_row, sample_weight,
+                             lambda: self.loss(y_true, raw_score), xp)
 
     def gradient_hessian(self, y_true, raw_score, sample_weight=None, *, out=None, scale=1.0,
                          hessian_scale=1.0):
@@ -317,75 +293,17 @@ class MulticlassFocalLoss(ValueObject):
         (the loss is unchanged by adding a constant to every class).
 
         K is that of ``alpha``/a per-class ``gamma``, or of label rows, or else max(y) + 1 for
-        class indices.
-
-        The mean loss at a constant is sum_c u_c phi_c(p_c) with p = softmax(b),
-        u_c = alpha_c ytilde_c (ytilde the smoothed weighted mean label row; classes absent from
-        the target get a mean of float64 eps, as scikit-learn clips, so that b stays finite) and
-        phi_c(q) = (1 - q)^gamma_c (-log q), decreasing and convex on (0, 1) for gamma_c >= 0. So
-        the minimiser is unique and satisfies u_c h_c(p_c) = lambda for every class, with
-        h_c = -phi_c' decreasing: solved by bisection on log lambda (sum_c p_c(lambda) = 1),
-        each p_c by bisection on log p_c (``_multiclass_constant``), then checked (the mean
-        loss's exact gradient is zero to rounding, else RuntimeError).
-        At gamma = 0 it is the closed form p_c proportional to u_c.
+        class indices. The minimiser of sum_c alpha_c ytilde_c (1 - p_c)^gamma_c (-log p_c),
+        p = softmax(b), is unique; found by bisections (``_multiclass_constant``), then checked
+        (the mean loss's exact gradient is zero to rounding, else RuntimeError). At gamma = 0:
+        p_c proportional to alpha_c ytilde_c.
         """
         xp = _namespace(y_true)
-        y = xp.asarray(y_true)
-        if y.dtype.kind not in "biuf":
-            raise TypeError(f"y_true must be numeric class indices or (n, K) label rows, got dtype "
-                            f"{y.dtype}; encode labels as 0..K-1 first (e.g. "
-                            "sklearn.preprocessing.LabelEncoder)")
-        if y.size and not bool(xp.isfinite(y).all()):
-            raise ValueError("y_true must be finite class indices or label rows: got NaN or inf")
-        if (self._k is not None and y.ndim == 2 and y.shape[1] > 1
-                and y.shape[1] != self._k):
-            raise ValueError(f"y_true has {y.shape[1]} label columns (classes) but the loss's "
-                             f"alpha / gamma give K = {self._k}")
-        if self._k is not None:
-            k = self._k
-        elif y.ndim == 2 and y.shape[1] > 1:
-            k = y.shape[1]
-        elif y.size and y.dtype.kind in "biuf" and xp.isfinite(y).all():
-            k = max(int(y.max()) + 1, 2)  # checked as class indices below
-        else:
-            raise ValueError("init_score needs K: give alpha or a per-class gamma, or y_true "
-                             "as class indices or (n, K) label rows")
-        n = y.shape[0] if y.ndim else 0
-        if n == 0:
-            raise ValueError("y_true is empty: at least one row is needed")
-        y = inputs.labels(y_true, n, k, xp)
-        w = inputs.weights(sample_weight, n, xp=xp)
-        rows = y if y.ndim == 2 else (y[:, None] == xp.arange(k)).astype(xp.float64)
-        if w is None:
-            ybar = rows.mean(axis=0)
-        else:
-            total = float(w.sum())
-            if total <= 0.0:
-                raise check.zero_weights(check.NO_CONSTANT)
-            ybar = (w @ rows) / total
-        if xp is not np:  # K numbers: the Fisher scoring runs on the host
-            ybar = xp.asnumpy(ybar)
-        ybar = np.maximum(ybar, np.finfo(np.float64).eps)
-        ybar = (ybar / ybar.sum())[None, :]
-        b = self._fisher_scoring(ybar)
-        return b if xp is np else xp.asarray(b)
-
-    def _fisher_scoring(self, ybar):
-        k = ybar.shape[1]
-        alpha, gamma, _ = self.vectors(k)
-        eps = self.label_smoothing
-        u = alpha * (ybar[0] * (1.0 - eps) + eps / k)
-        present = ybar[0] > 2.0 * np.finfo(np.float64).eps  # absent classes were clipped to eps
-        if not (np.isfinite(u).all() and np.any(alpha[present] > 0.0)):
-            raise ValueError("alpha gives every class present in y_true a weight of 0: no "
-                             "constant minimises the loss")
-        # a class with u_c = 0 (alpha_c = 0) has its infimum at p_c = 0: floored like an
-        # absent class, relative to the largest weight
-        log_u = np.log(np.maximum(u / u.max(), np.finfo(np.float64).eps))
-        t = constant_minimiser(log_u, gamma)
-        b = t - t.mean()
+        ybar = inputs.mean_label_row(y_true, sample_weight, self._k, xp)
+        alpha, gamma, _ = self.vectors(ybar.shape[1])
+        b = constant_start(ybar, alpha, gamma, self.label_smoothing)
         self._check_minimum(ybar, b)
-        return b
+        return b if xp is np else xp.asarray(b)
 
     def _check_minimum(self, ybar, b):
         """Raise unless the exact gradient of the loss at b vanishes to rounding."""
