@@ -22,7 +22,6 @@ import threading
 import numba
 import numpy as np
 
-from . import _math
 from ._backends import bind
 
 _F32_MAX = float(np.finfo(np.float32).max)
