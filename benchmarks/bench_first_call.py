@@ -38,6 +38,7 @@ KERNELS = [
 ]
 
 PROBE = """
+import time
 c, t0 = time.process_time(), time.perf_counter()
 import boostfocal, numpy as np
 c1, t1 = time.process_time(), time.perf_counter()
