@@ -71,3 +71,17 @@ def test_help_is_plain_text_and_explains_every_option(command):
         assert "default" in block or "--plots" in block or "--version" in block, block
     if command == []:
         assert "check" in text and "demo" in text and "finite differences" in text
+
+
+def test_check_report_narrowed_to_the_demo_gammas():
+    """The demo checks only its two gammas' binary kernels (each gamma class is a compile on an
+    empty cache); the rows printed are exactly those, and the narrowed check can still fail."""
+    from boostfocal._report import LABELS, WEIGHTS, check_report
+
+    buf = io.StringIO()
+    assert check_report(out=buf, gammas=(0.0, 3.0), multiclass=False)
+    rows = [line.split() for line in buf.getvalue().splitlines()[2:-1]]
+    assert len(rows) == 2 * len(WEIGHTS) * len(LABELS)
+    assert {r[0] for r in rows} == {"0", "3"}
+    assert "multiclass" not in buf.getvalue()
+    assert not check_report(1e-30, io.StringIO(), gammas=(3.0,), multiclass=False)
