@@ -7,10 +7,12 @@ Bad arguments end the program with one line naming the argument and its range, e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
 
+from . import _spec
 from ._report import check_report
 from .compare import _cli as compare_cli
 from .loss import FocalLoss
@@ -38,6 +40,10 @@ def _integer(low, high=None):
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}{upper}, got {value}")
         return value
     return parse
+
+
+def _usable_cpus():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _number(text):
@@ -112,15 +118,23 @@ def main(argv=None):
     warm.add_argument("--gamma", type=_loss_parameter("gamma"), action="append",
                       help="a gamma to compile for (repeatable; default 2)")
     warm.add_argument("--hessian", action="append", choices=("expected", "exact", "clipped"),
-                      help="a hessian mode to compile for (repeatable; default expected)")
+                      help="a hessian mode to compile for (repeatable; default: clipped, the "
+                      "estimators' default, and expected, the loss objects' and objectives')")
+    warm.add_argument("--booster", action="append", choices=[b.package for b in _spec.BOOSTERS],
+                      help="warm only this booster's fits (repeatable; default: every installed "
+                      "one)")
+    warm.add_argument("--jobs", type=_integer(1), default=None,
+                      help="fresh processes compiling at once (default: the usable CPUs; 1: "
+                      "in this process, one kernel after another)")
     compare_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "check":
         return 0 if check_report(args.tol) else 1
     if args.command == "warmup":
-        from .warmup import warmup
+        from .warmup import HESSIANS, warmup
 
-        return warmup(args.gamma or (2.0,), args.hessian or ("expected",)) and 0
+        return warmup(args.gamma or (2.0,), args.hessian or HESSIANS,
+                      jobs=args.jobs or _usable_cpus(), boosters=args.booster) and 0
     if args.command == "demo":
         from .demo import run
 
