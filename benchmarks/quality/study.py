@@ -3,6 +3,7 @@
     python benchmarks/quality/study.py --study binary --datasets caravan       # all boosters
     python benchmarks/quality/study.py --study multiclass --datasets clothing --boosters xgboost
     python benchmarks/quality/study.py --report                               # tables_compare.md
+    python benchmarks/quality/study.py --reproduce     # focal fits vs the earlier scripts' fits
 
 Each dataset keeps its own split (``datasets.py``, ``multiclass_datasets.py``: grouped, by time or
 stratified; one (train, validation, test) triple per seed), passed to ``compare`` as explicit
@@ -77,6 +78,35 @@ def report(root=OUT, target=HERE / "tables_compare.md"):
     return target
 
 
+def reproduce(root=OUT, earlier=HERE / "results.csv"):
+    """Each focal fit of the binary study against the earlier scripts' fit with the same
+    dataset, booster, gamma, alpha and seed at the estimators' defaults (hessian "clipped", zero
+    start; ``results.csv``): prints, per (dataset, booster), how many fits matched and the
+    largest |test AP difference|; returns that largest difference."""
+    import csv
+
+    old = {}
+    for r in csv.DictReader(open(earlier)):
+        if (r["hessian"], r["start"], r["reg"], r["pos_weight"]) == ("clipped", "zero", "default",
+                                                                      ""):
+            alpha = float(r["alpha"]) if r["alpha"] else None
+            old[r["dataset"], r["booster"], float(r["gamma"]), alpha, int(r["seed"])] = \
+                float(r["AP"])
+    worst = 0.0
+    for path in sorted(pathlib.Path(root).glob("binary/*/results.json")):
+        name, booster = path.parent.name.split("-")
+        diffs = [abs(old[key] - f["AP"]) for f in json.loads(path.read_text())["folds"]
+                 if f["kind"] == "focal" and (key := (
+                     name, booster, float(f["gamma"]),
+                     None if f["alpha"] in ("-", None) else float(f["alpha"]),
+                     f["repeat"])) in old]
+        if diffs:
+            worst = max(worst, *diffs)
+            print(f"{name} {booster}: {len(diffs)} focal fits as before, largest |AP difference| "
+                  f"{max(diffs):.1e}")
+    return worst
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--study", choices=tuple(STUDIES), default="binary")
@@ -90,7 +120,11 @@ def main(argv=None):
     ap.add_argument("--out", type=pathlib.Path, default=OUT)
     ap.add_argument("--report", action="store_true", help="only write tables_compare.md")
     ap.add_argument("--tables", type=pathlib.Path, default=HERE / "tables_compare.md")
+    ap.add_argument("--reproduce", action="store_true", help="only compare the binary focal "
+                    "fits with the earlier scripts' (results.csv)")
     args = ap.parse_args(argv)
+    if args.reproduce:
+        return reproduce(args.out)
     if not args.report:
         names = args.datasets or list(STUDIES[args.study]["data"].NAMES)
         for name in names:
