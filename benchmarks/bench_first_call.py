@@ -6,6 +6,9 @@ compile time on an empty cache.
     python benchmarks/bench_first_call.py cold [demo options, e.g. --rows 3000]
         # `python -m boostfocal demo` on an empty numba cache: numba's compile time (wall, and
         # process CPU, which a loaded machine inflates less) and the demo's wall time
+    python benchmarks/bench_first_call.py profile [demo | warmup --jobs 1 | check ...]
+        # that command on an empty cache, each compilation listed (outermost only): CPU
+        # seconds, the loop, its constants (gamma class, hessian mode) and argument types
 
 Each run uses its own NUMBA_CACHE_DIR (a temporary directory), so it neither reads nor spoils
 the cache next to the sources. PYTHONPATH decides which boostfocal is measured.
@@ -118,6 +121,49 @@ def cold(args, labels=("cold (empty cache)",)):
               f" s; demo wall {float(out[-1]):.1f} s")
 
 
+PROFILE = """
+import re, sys, time
+from numba.core import event
+
+
+class Each(event.Listener):
+    def __init__(self):
+        self.stack, self.rows = [], []
+
+    def on_start(self, ev):
+        self.stack.append(time.process_time())
+
+    def on_end(self, ev):
+        t = time.process_time() - self.stack.pop()
+        if not self.stack:
+            f = ev.data["dispatcher"].py_func
+            consts = [c.cell_contents for c in f.__closure__ or ()]
+            args = " ".join(re.sub(r"Array\\((\\w+), (\\d), '(\\w)'.*", r"\\1[\\2d \\3]", str(a))
+                            for a in ev.data["args"])
+            self.rows.append((t, f.__qualname__.split(".")[0], consts, args))
+
+
+each = Each()
+with event.install_listener("numba:compile", each):
+    from boostfocal.__main__ import main
+    import contextlib, io
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(sys.argv[1:])
+for t, name, consts, args in each.rows:
+    print(f"{t:5.2f} s  {name:<24} {str(consts):<10} {args[:110]}")
+print(f"{sum(r[0] for r in each.rows):.1f} s CPU in {len(each.rows)} compilations")
+"""
+
+
+def profile(args):
+    """Each compilation of ``python -m boostfocal ARGS`` on an empty cache, in call order."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="bf-profile-"))
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    print(subprocess.run([sys.executable, "-c", PROFILE] + (args or ["demo"]), env=env,
+                         capture_output=True, text=True, check=True).stdout, end="")
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "warm"
-    warm() if what == "warm" else cold(sys.argv[2:])
+    {"warm": lambda: warm(), "cold": lambda: cold(sys.argv[2:]),
+     "profile": lambda: profile(sys.argv[2:])}[what]()
