@@ -260,3 +260,21 @@ def test_other_boosters(binary, booster):
     f = res.folds.set_index(["config", "fold"])
     np.testing.assert_array_equal(f.loc["focal g=0 a=-"]["AP"], f.loc["log-loss"]["AP"])
     assert (res.folds["rounds"] <= 15).all() and res.settings["booster"] == booster
+
+
+def test_catboost_multiclass_defaults_to_one_thread(monkeypatch):
+    """CatBoost calls a multi-class Python objective per row holding the GIL (one thread is the
+    faster count, docs/speed-warmup.md): compare keeps the estimator's one thread there unless
+    n_jobs is given; binary CatBoost takes the idle cores."""
+    from boostfocal.compare import _api
+
+    monkeypatch.setattr(_api.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(_api.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert _api.default_n_jobs("catboost", 3) == 1
+    assert _api.default_n_jobs("catboost", 2) == _api.default_n_jobs("xgboost", 5) == 4
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=0)
+    fast = {k: v for k, v in FAST.items() if k != "n_jobs"}
+    kw = dict(booster="catboost", folds=2, repeats=1, gammas=(2.0,), alphas=(None,), **fast)
+    assert compare(X, y, **kw).settings["n_jobs"] == 1
+    assert compare(X, y, n_jobs=2, **kw).settings["n_jobs"] == 2

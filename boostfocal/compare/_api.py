@@ -63,6 +63,7 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
         spent; a run that still falls behind stops after the folds done (at least 2);
         ``dropped`` says what.
     precision : the precision at which ``recall_at_precision`` is read (rarest class).
+    n_jobs : threads per fit (default: the idle cores; with CatBoost and K > 2, 1).
     out : a directory: writes report.html, results.json and results.csv there.
 
     Returns a ``Comparison``: ``summary`` and ``folds`` tables, ``recommendation``.
@@ -105,7 +106,7 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                     early_stopping_rounds=check.integer("early_stopping_rounds",
                                                           early_stopping_rounds, low=1),
                     random_state=check.integer("random_state", random_state, low=0),
-                    n_jobs=default_n_jobs() if n_jobs is None else n_jobs,
+                    n_jobs=default_n_jobs(booster, k) if n_jobs is None else n_jobs,
                     booster_params=dict(booster_params or {}), precision=precision,
                     budget_minutes=budget, rows=int(len(y)), classes=[_plain(c) for c in classes],
                     rare_class=_plain(classes[rare]),
@@ -213,11 +214,15 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     return result
 
 
-def default_n_jobs():
+def default_n_jobs(booster=None, k=2):
     """The cores not busy now: cores minus the 1-minute load average, at least 1. Boosters'
     threads spin-wait, so on a loaded machine fewer threads finish sooner. (XGBoost and CatBoost
     give the same model for any thread count; LightGBM may differ in the last digits: pass
-    ``n_jobs`` to reproduce a run exactly.)"""
+    ``n_jobs`` to reproduce a run exactly.) CatBoost with K > 2 classes: 1, the estimator's own
+    default there (it calls a multi-class Python objective once per row, holding the GIL, so
+    more threads wait on each other: docs/speed-warmup.md)."""
+    if booster == "catboost" and k > 2:
+        return 1
     cores = len(os.sched_getaffinity(0))
     try:
         busy = os.getloadavg()[0]
