@@ -26,7 +26,8 @@ def add_parser(sub):
                    help="precision at which recall is read, rarest class (default 0.5)")
     p.add_argument("--seed", type=int, default=0, help="seed of folds and boosters (default 0)")
     p.add_argument("--n-jobs", type=int, default=None,
-                   help="booster threads (default: the cores not busy now)")
+                   help="booster threads (default: the cores not busy now; CatBoost with "
+                   "more than 2 classes: 1)")
     p.add_argument("--out", metavar="DIR", default="boostfocal-compare",
                    help="output directory (default ./boostfocal-compare)")
     return p
