@@ -7,12 +7,12 @@ Bad arguments end the program with one line naming the argument and its range, e
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import numpy as np
 
 from . import _spec
+from ._cpus import usable_cpus
 from ._report import check_report
 from .compare import _cli as compare_cli
 from .loss import FocalLoss
@@ -40,10 +40,6 @@ def _integer(low, high=None):
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}{upper}, got {value}")
         return value
     return parse
-
-
-def _usable_cpus():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _number(text):
@@ -134,7 +130,7 @@ def main(argv=None):
         from .warmup import HESSIANS, warmup
 
         return warmup(args.gamma or (2.0,), args.hessian or HESSIANS,
-                      jobs=args.jobs or _usable_cpus(), boosters=args.booster) and 0
+                      jobs=args.jobs or usable_cpus(), boosters=args.booster) and 0
     if args.command == "demo":
         from .demo import run
 

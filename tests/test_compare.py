@@ -278,3 +278,19 @@ def test_catboost_multiclass_defaults_to_one_thread(monkeypatch):
     kw = dict(booster="catboost", folds=2, repeats=1, gammas=(2.0,), alphas=(None,), **fast)
     assert compare(X, y, **kw).settings["n_jobs"] == 1
     assert compare(X, y, n_jobs=2, **kw).settings["n_jobs"] == 2
+
+
+def test_usable_cpus_without_an_affinity_mask(monkeypatch):
+    """macOS and Windows have no os.sched_getaffinity: the CPU count is used (compare's default
+    threads, the warm-up's processes and CatBoost's thread_count=-1 all read it)."""
+    import os
+
+    from boostfocal._cpus import usable_cpus
+    from boostfocal.compare import _api
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5, 7})  # a container's 3 CPUs
+    assert usable_cpus() == 3
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    assert usable_cpus() == 6 and _api.default_n_jobs("xgboost", 2) == 4

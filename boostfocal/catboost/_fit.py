@@ -2,7 +2,6 @@
 during training, then the model's bias), the loss stored in the model's metadata."""
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -10,6 +9,7 @@ from catboost import CatBoost, CatBoostClassifier, Pool
 
 from .. import _catboost_gpu, _stored
 from .. import _checks as check
+from .._cpus import usable_cpus
 from ._facts import GPU_REFUSAL, MULTICLASS_THREAD_COUNT, ONE_SCORE, on_gpu
 from ._objective import METRICS, OBJECTIVES, MulticlassFocalObjective, has_baseline, fitting
 
@@ -123,7 +123,7 @@ def all_threads(params):
     params = dict(params)
     if (params.get("thread_count") == -1
             and isinstance(params.get("loss_function"), MulticlassFocalObjective)):
-        params["thread_count"] = os.cpu_count() or 1
+        params["thread_count"] = usable_cpus()
     return params
 
 

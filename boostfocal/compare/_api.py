@@ -7,6 +7,7 @@ import time as _time
 import numpy as np
 
 from .. import _checks as check
+from .._cpus import usable_cpus
 from . import _design, _run
 from ._metrics import scores
 from ._result import Comparison
@@ -223,7 +224,7 @@ def default_n_jobs(booster=None, k=2):
     more threads wait on each other: docs/speed-warmup.md)."""
     if booster == "catboost" and k > 2:
         return 1
-    cores = len(os.sched_getaffinity(0))
+    cores = usable_cpus()
     try:
         busy = os.getloadavg()[0]
     except OSError:  # pragma: no cover (platforms without a load average)
