@@ -4,14 +4,13 @@ A kernel compiles on its first call in a fresh install (seconds each) and is loa
 disk cache afterwards; run this once where the cache will live (a container image build, a
 shared environment) so the first fit of each process starts at once. See docs/speed-warmup.md.
 """
-import concurrent.futures
 import importlib.util
-import multiprocessing
 import sys
 import time
 import warnings
 
 from . import _spec
+from ._processes import spawn_pool
 
 BOOSTERS = tuple((b.package, b.estimator) for b in _spec.BOOSTERS)
 # the estimators' default hessian ("clipped") and the loss objects' and native objectives'
@@ -115,10 +114,13 @@ def warmup(gammas=(2.0,), hessians=HESSIANS, out=sys.stdout, jobs=1, boosters=No
     units = _units(gammas, hessians, chosen)
     start = time.perf_counter()
     if jobs > 1:
-        with concurrent.futures.ProcessPoolExecutor(
-                min(jobs, len(units)), mp_context=multiprocessing.get_context("spawn")) as pool:
-            for lines in pool.map(_call, units):
+        pool = spawn_pool(min(jobs, len(units)))
+        try:
+            for lines in pool.imap(_call, units):
                 print("\n".join(lines), file=out, flush=True)
+        finally:
+            pool.terminate()
+            pool.join()
         parallel = time.perf_counter() - start
     compiles = _compiles()
     with event.install_listener("numba:compile", compiles):

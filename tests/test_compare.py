@@ -145,9 +145,10 @@ def test_time_split_tests_on_the_future(binary):
     assert res.settings["split"] == "time" and len(res.folds) == 3 * 3
 
 
-def test_budget_shrinks_the_plan_and_says_what(binary):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_budget_shrinks_the_plan_and_says_what(binary, processes):
     X, y = binary
-    res = compare(X, y, folds=3, repeats=2, **dict(FAST, budget=1e-4))
+    res = compare(X, y, folds=3, repeats=2, processes=processes, **dict(FAST, budget=1e-4))
     assert any(d.startswith("repeats 2 -> 1") for d in res.dropped)
     assert any(d.startswith("gammas") for d in res.dropped)
     assert res.folds["repeat"].max() == 0
@@ -276,8 +277,30 @@ def test_catboost_multiclass_defaults_to_one_thread(monkeypatch):
                                random_state=0)
     fast = {k: v for k, v in FAST.items() if k != "n_jobs"}
     kw = dict(booster="catboost", folds=2, repeats=1, gammas=(2.0,), alphas=(None,), **fast)
-    assert compare(X, y, **kw).settings["n_jobs"] == 1
-    assert compare(X, y, n_jobs=2, **kw).settings["n_jobs"] == 2
+    assert _api.default_processes("catboost", 3) == 4 and _api.default_processes("catboost", 2) == 1
+    assert _api.default_processes("lightgbm", 3) == 1
+    one = compare(X, y, processes=1, **kw)
+    assert one.settings["n_jobs"] == 1 and one.settings["processes"] == 1
+    two = compare(X, y, n_jobs=2, processes=2, **kw)
+    assert two.settings["n_jobs"] == 2 and two.settings["processes"] == 2
+    # CatBoost gives the same model for any thread count, in any process
+    np.testing.assert_array_equal(one.folds["AP"], two.folds["AP"])
+
+
+def test_fits_in_processes_give_the_same_numbers(binary):
+    """processes=2 fits the configurations in two fresh processes: the same folds, seeds and
+    models, so every number but the times is the one-process run's."""
+    X, y = binary
+    kw = dict(folds=2, repeats=1, gammas=(1.0, 2.0), alphas=(None, 0.25), **FAST)
+    here = compare(X[:600], y[:600], **kw)
+    there = compare(X[:600], y[:600], processes=2, **kw)
+    assert here.settings["processes"] == 1 and there.settings["processes"] == 2
+    cols = ["config", "repeat", "fold", "rounds", "AP", "ROC_AUC", "log_loss", "Brier", "ECE"]
+    assert list(here.folds["config"]) == list(there.folds["config"])
+    assert here.folds[cols].equals(there.folds[cols])
+    assert here.recommendation == there.recommendation
+    with pytest.raises(ValueError, match="processes"):
+        compare(X[:600], y[:600], processes=0, **kw)
 
 
 def test_usable_cpus_without_an_affinity_mask(monkeypatch):
@@ -294,3 +317,32 @@ def test_usable_cpus_without_an_affinity_mask(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 6)
     monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 0.0, 0.0))
     assert usable_cpus() == 6 and _api.default_n_jobs("xgboost", 2) == 4
+
+
+UNGUARDED = """
+import numpy as np
+from sklearn.datasets import make_classification
+import boostfocal
+print("script body ran")
+X, y = make_classification(300, 4, n_informative=3, n_redundant=0, random_state=0)
+res = boostfocal.compare(X, y, folds=2, repeats=1, gammas=(2.0,), alphas=(None,), processes=2,
+                         n_estimators=5, n_jobs=1, budget=None)
+print("fits", len(res.folds))
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "stdin"])
+def test_processes_from_a_script_without_a_main_guard(tmp_path, how):
+    """Spawned workers re-import the caller's __main__ by default: a top-level compare call
+    would run again in each worker (and `python -` could not start one). boostfocal's workers
+    start without it: the script's body runs once and the fits come back."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "study.py"
+    script.write_text(UNGUARDED)
+    cmd = [sys.executable, str(script)] if how == "script" else [sys.executable, "-"]
+    out = subprocess.run(cmd, input=None if how == "script" else UNGUARDED, capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count("script body ran") == 1 and "fits 6" in out.stdout

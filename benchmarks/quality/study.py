@@ -40,7 +40,7 @@ OUT = HERE / "compare"
 
 
 def run(study, name, booster, seeds, out, n_estimators=2000, learning_rate=0.1, n_jobs=None,
-        gammas=None):
+        gammas=None, processes=None):
     """One (dataset, booster) through ``compare`` on the dataset's own splits; returns it."""
     import boostfocal
 
@@ -50,7 +50,7 @@ def run(study, name, booster, seeds, out, n_estimators=2000, learning_rate=0.1, 
         data.X, data.y, booster=booster, folds=[data.split(s) for s in seeds],
         gammas=gammas or cfg["gammas"], alphas=cfg["alphas"], budget=None,
         n_estimators=n_estimators, learning_rate=learning_rate, early_stopping_rounds=50,
-        random_state=min(seeds), n_jobs=n_jobs, out=out)
+        random_state=min(seeds), n_jobs=n_jobs, processes=processes, out=out)
 
 
 def report(root=OUT, target=HERE / "tables_compare.md"):
@@ -63,7 +63,8 @@ def report(root=OUT, target=HERE / "tables_compare.md"):
         st = res["settings"]
         lines += [f"## {path.parent.parent.name}: {path.parent.name}", "",
                   f"{st['rows']} rows, {len(st['classes'])} classes, rare class "
-                  f"{st['rare_class']!r}, {st['n_folds_run']} seeds, n_jobs {st['n_jobs']}, "
+                  f"{st['rare_class']!r}, {st['n_folds_run']} seeds, n_jobs {st['n_jobs']}"
+                  f"{', processes %d' % st['processes'] if 'processes' in st else ''}, "
                   f"{st['seconds'] / 60:.1f} min. **{res['recommendation']}**", "",
                   "| config | rounds | AP | ΔAP | ΔAP rare | log-loss | Δlog-loss | ECE | "
                   "recall@p | fit s |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -115,6 +116,7 @@ def main(argv=None):
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--gammas", nargs="+", type=float, default=None)
     ap.add_argument("--n-jobs", type=int, default=None)
+    ap.add_argument("--processes", type=int, default=None)
     ap.add_argument("--n-estimators", type=int, default=2000)
     ap.add_argument("--learning-rate", type=float, default=0.1)
     ap.add_argument("--out", type=pathlib.Path, default=OUT)
@@ -135,7 +137,7 @@ def main(argv=None):
                     continue
                 t = time.perf_counter()
                 res = run(args.study, name, booster, args.seeds, out, args.n_estimators,
-                          args.learning_rate, args.n_jobs, args.gammas)
+                          args.learning_rate, args.n_jobs, args.gammas, args.processes)
                 print(f"{name} {booster}: {(time.perf_counter() - t) / 60:.1f} min, load "
                       f"{os.getloadavg()[0]:.1f}: {res.recommendation}", flush=True)
     report(args.out, args.tables)

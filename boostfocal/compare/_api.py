@@ -45,7 +45,7 @@ def _labels(y):
 def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, folds=5,
             repeats=2, time=None, budget=10.0, precision=0.5, n_estimators=1000,
             learning_rate=0.1, early_stopping_rounds=30, random_state=0, n_jobs=None,
-            booster_params=None, progress=None, out=None):
+            processes=None, booster_params=None, progress=None, out=None):
     """Compare log-loss, class-weighted log-loss and the focal loss on ``(X, y)``.
 
     ``X``: pandas or polars frame (categorical / text columns are categorical) or a 2-d array;
@@ -65,6 +65,9 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
         ``dropped`` says what.
     precision : the precision at which ``recall_at_precision`` is read (rarest class).
     n_jobs : threads per fit (default: the idle cores; with CatBoost and K > 2, 1).
+    processes : fits run at once, each in a fresh process (default 1; with CatBoost and K > 2,
+        the idle cores: its multi-class objective is called per row holding the GIL, so
+        processes, not threads, use the cores). Results do not depend on it.
     out : a directory: writes report.html, results.json and results.csv there.
 
     Returns a ``Comparison``: ``summary`` and ``folds`` tables, ``recommendation``.
@@ -108,6 +111,8 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                                                           early_stopping_rounds, low=1),
                     random_state=check.integer("random_state", random_state, low=0),
                     n_jobs=default_n_jobs(booster, k) if n_jobs is None else n_jobs,
+                    processes=(default_processes(booster, k) if processes is None else
+                               check.integer("processes", processes, low=1)),
                     booster_params=dict(booster_params or {}), precision=precision,
                     budget_minutes=budget, rows=int(len(y)), classes=[_plain(c) for c in classes],
                     rare_class=_plain(classes[rare]),
@@ -127,34 +132,47 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     fold_list = make_folds(plan)
     configs = _design.configurations(k, plan["gammas"], plan["alphas"])
     bar = _run.Progress(progress)
+    fitter = _run.Fitter(booster, X, codes, k, settings, settings["processes"])
     records, pooled, dropped = [], {}, []
     start = _time.perf_counter()
     fold_times = []
     i_fold, done = 0, 0
-    planned = False
-    while i_fold < len(fold_list):
-        fold = fold_list[i_fold]
-        t_fold = _time.perf_counter()
-        fit_times = []
-        for cfg in configs:
-            if any(r["config"] == cfg.name and r["repeat"] == fold.repeat and
-                   r["fold"] == fold.fold for r in records):
-                continue  # fitted before the plan shrank
-            t0 = _time.perf_counter()
-            proba, fit_s, n_rounds = _run.fit_one(cls, cfg, X, codes, fold, k, settings)
-            fit_times.append((cfg.name, _time.perf_counter() - t0))
-            row = dict(config=cfg.name, kind=cfg.kind, gamma=cfg.gamma,
-                       alpha=_design.alpha_label(cfg.alpha) if cfg.kind == "focal" else
-                       ("balanced" if cfg.kind == "weighted" else "-"),
-                       repeat=fold.repeat, fold=fold.fold, n_test=len(fold.test),
-                       n_train=len(fold.train) + len(fold.valid), rounds=n_rounds, fit_s=fit_s)
-            row.update(scores(codes[fold.test], proba, rare, precision))
-            records.append(row)
-            if fold.repeat == 0:
-                pooled.setdefault(cfg.name, np.full((len(y), k), np.nan))[fold.test] = proba
-            done += 1
-            bar.update(done, len(configs) * len(fold_list), cfg.name)
-            if not planned and budget is not None and len(fit_times) == min(3, len(configs)):
+    planned = budget is None
+
+    def finished(cfg):
+        nonlocal done
+        done += 1
+        bar.update(done, len(configs) * len(fold_list), cfg.name)
+
+    try:
+        while i_fold < len(fold_list):
+            fold = fold_list[i_fold]
+            t_fold = _time.perf_counter()
+            fit_times = []
+            pending = [cfg for cfg in configs if not any(
+                r["config"] == cfg.name and r["repeat"] == fold.repeat and r["fold"] == fold.fold
+                for r in records)]  # those fitted before the plan shrank are kept
+            restart = False
+            while pending:
+                # the first fits are timed on their own: the plan is fitted to the budget on them
+                n = len(pending) if planned else min(3, len(configs))
+                batch, pending = pending[:n], pending[n:]
+                for cfg, (proba, fit_s, n_rounds, seconds) in zip(
+                        batch, fitter.fit(batch, fold, finished)):
+                    fit_times.append((cfg.name, seconds))
+                    row = dict(config=cfg.name, kind=cfg.kind, gamma=cfg.gamma,
+                               alpha=_design.alpha_label(cfg.alpha) if cfg.kind == "focal" else
+                               ("balanced" if cfg.kind == "weighted" else "-"),
+                               repeat=fold.repeat, fold=fold.fold, n_test=len(fold.test),
+                               n_train=len(fold.train) + len(fold.valid), rounds=n_rounds,
+                               fit_s=fit_s)
+                    row.update(scores(codes[fold.test], proba, rare, precision))
+                    records.append(row)
+                    if fold.repeat == 0:
+                        pooled.setdefault(cfg.name, np.full((len(y), k), np.nan))[fold.test] = \
+                            proba
+                if planned:
+                    continue
                 planned = True
                 seconds = [t for _, t in fit_times]
                 base = np.mean(seconds[:2])
@@ -163,7 +181,8 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
 
                 def estimate(p):
                     """Seconds from the start to the end of plan ``p``: the time spent, plus
-                    every fit of ``p`` not done yet (fold 0's stay done if the folds do)."""
+                    every fit of ``p`` not done yet (fold 0's stay done if the folds do), run
+                    ``processes`` at a time."""
                     n_focal = len(p["gammas"]) * len(p["alphas"])
                     n_folds = len(make_folds(p)) if not p["cv"] else p["folds"] * p["repeats"]
                     left = n_folds * (2 * base + n_focal * focal)
@@ -171,7 +190,7 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                         kept = {c.name for c in _design.configurations(k, p["gammas"],
                                                                        p["alphas"])}
                         left -= sum(t for name, t in fit_times if name in kept)
-                    return elapsed + left
+                    return elapsed + left / settings["processes"]
 
                 new, steps, fits = _run.shrink(plan, estimate, budget * 60.0)
                 if steps:
@@ -190,8 +209,12 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                     records = [r for r in records if r["config"] in names]
                     pooled = {n: v for n, v in pooled.items() if n in names}
                     done = len(records)
-                    break  # restart this fold with the new plan (fitted rows are kept)
-        else:
+                    restart = True  # this fold again with the new plan (fitted rows are kept)
+                    break
+            if restart:
+                if not records:
+                    fold_times, done = [], 0
+                continue
             fold_times.append(_time.perf_counter() - t_fold)
             i_fold += 1
             left = len(fold_list) - i_fold
@@ -201,9 +224,8 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
                 dropped.append(f"stopped after {i_fold} of {len(fold_list)} folds: the budget "
                                f"of {budget:g} min would be exceeded")
                 fold_list = fold_list[:i_fold]
-            continue
-        if not records:
-            fold_times, done = [], 0
+    finally:
+        fitter.close()
     bar.close()
     settings.update(plan_repeats=plan["repeats"], plan_folds=plan["folds"],
                     gammas=list(plan["gammas"]), alphas=[_design.alpha_label(a) for a in
@@ -215,6 +237,11 @@ def compare(X, y, *, booster="xgboost", gammas=_design.GAMMAS, alphas=None, fold
     return result
 
 
+def default_processes(booster, k):
+    """1; with CatBoost and K > 2 classes the idle cores (one thread per fit there)."""
+    return idle_cores() if booster == "catboost" and k > 2 else 1
+
+
 def default_n_jobs(booster=None, k=2):
     """The cores not busy now: cores minus the 1-minute load average, at least 1. Boosters'
     threads spin-wait, so on a loaded machine fewer threads finish sooner. (XGBoost and CatBoost
@@ -222,12 +249,15 @@ def default_n_jobs(booster=None, k=2):
     ``n_jobs`` to reproduce a run exactly.) CatBoost with K > 2 classes: 1, the estimator's own
     default there (it calls a multi-class Python objective once per row, holding the GIL, so
     more threads wait on each other: docs/speed-warmup.md)."""
-    if booster == "catboost" and k > 2:
-        return 1
+    return 1 if booster == "catboost" and k > 2 else idle_cores()
+
+
+def idle_cores():
+    """The usable CPUs minus the 1-minute load average, at least 1."""
     cores = usable_cpus()
     try:
         busy = os.getloadavg()[0]
-    except OSError:  # pragma: no cover (platforms without a load average)
+    except (OSError, AttributeError):  # pragma: no cover (no load average: Windows)
         busy = 0.0
     return int(max(1, min(cores, round(cores - busy))))
 

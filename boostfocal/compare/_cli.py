@@ -28,6 +28,9 @@ def add_parser(sub):
     p.add_argument("--n-jobs", type=int, default=None,
                    help="booster threads (default: the cores not busy now; CatBoost with "
                    "more than 2 classes: 1)")
+    p.add_argument("--processes", type=int, default=None,
+                   help="fits at once, each in its own process (default 1; CatBoost with more "
+                   "than 2 classes: the cores not busy now)")
     p.add_argument("--out", metavar="DIR", default="boostfocal-compare",
                    help="output directory (default ./boostfocal-compare)")
     return p
@@ -55,7 +58,7 @@ def run(args):
         result = compare(frame, args.target, booster=args.booster, time=args.time_split,
                          budget=args.budget, folds=args.folds, repeats=args.repeats,
                          precision=args.precision, random_state=args.seed, n_jobs=args.n_jobs,
-                         out=args.out)
+                         processes=args.processes, out=args.out)
     except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         print(f"boostfocal compare: error: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _spec
+from .._processes import spawn_pool
 from . import _design
 
 BOOSTERS = {b.package: b.estimator for b in _spec.BOOSTERS}
@@ -46,6 +47,56 @@ def fit_one(cls, cfg, X, codes, fold, k, settings):
     seconds = time.perf_counter() - start
     proba = est.predict_proba(rows(X, fold.test))
     return proba, seconds, int(est.n_estimators_)
+
+
+class Fitter:
+    """Fits a fold's configurations: here, one after another, or in ``processes`` fresh processes
+    at once (``_processes.spawn_pool``), each fit with ``settings["n_jobs"]`` threads. Results are
+    the same either way (same folds and seeds)."""
+
+    def __init__(self, booster, X, codes, k, settings, processes):
+        self.args = (booster, X, codes, k, settings)
+        self.pool = spawn_pool(processes, _share, self.args) if processes > 1 else None
+
+    def fit(self, batch, fold, done):
+        """[(proba, fit_s, rounds, seconds)] for the configurations ``batch`` on ``fold``, in
+        order; ``done(cfg)`` is called as each finishes."""
+        out = [None] * len(batch)
+        if self.pool is None:
+            for i, cfg in enumerate(batch):
+                out[i] = _timed(*self.args, cfg, fold)
+                done(cfg)
+            return out
+        for i, result in self.pool.imap_unordered(_shared_fit, [(i, cfg, fold) for i, cfg in
+                                                                 enumerate(batch)]):
+            out[i] = result
+            done(batch[i])
+        return out
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+_SHARED = None
+
+
+def _share(*args):
+    """A worker's copy of (booster, X, codes, k, settings), sent once at its start."""
+    global _SHARED
+    _SHARED = args
+
+
+def _shared_fit(job):
+    i, cfg, fold = job
+    return i, _timed(*_SHARED, cfg, fold)
+
+
+def _timed(booster, X, codes, k, settings, cfg, fold):
+    t0 = time.perf_counter()
+    proba, fit_s, rounds = fit_one(estimator_class(booster), cfg, X, codes, fold, k, settings)
+    return proba, fit_s, rounds, time.perf_counter() - t0
 
 
 class Progress:
